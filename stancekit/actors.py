@@ -1,0 +1,337 @@
+"""Actor dictionaries (YAML) and finding actor mentions in text.
+
+A dictionary is the analyst's definition of who a conflict's actors are, in the spirit of
+CAMEO/PETRARCH actor dictionaries::
+
+    conflict: nagorno-karabakh-2020
+    actors:
+      - id: russia
+        name: Russia              # the name is always an alias too
+        type: state
+        aliases: [Russian Federation]
+        demonyms: [Russian]       # matched as written and in the plural ("Russians")
+      - id: russia-gov
+        name: Russian government
+        type: government
+        parent: russia
+        aliases: [the Kremlin, Moscow]
+      - id: medvedev
+        name: Dmitry Medvedev
+        type: leader
+        parent: russia-gov
+        aliases:
+          - Medvedev
+          - {text: the Russian president, valid_from: 2008-05-07, valid_to: 2012-05-07}
+
+Matching rules (documented in the README):
+
+- **Case-aware**: an alias matches as written; one written in lower case at its start
+  ("the Kremlin") also matches capitalised at a sentence start ("The Kremlin").
+  All-caps datelines ("MOSCOW —") are therefore not mentions.
+- **Word-bounded**: no letter or digit may touch either end, so "Russia" does not match
+  in "Russian", but it does in "Russia's"/"Russia’s" (the span excludes the possessive).
+- **Demonyms** match as written and with a plural "s" ("Azeri", "Azeris").
+- **Overlaps**: the longest match wins; among equally long ones, the leftmost. Chosen
+  mentions never overlap ("Azeri Defence Ministry" beats "Azeri").
+- **Dates**: an alias with ``valid_from``/``valid_to`` (inclusive) only matches in
+  documents dated inside that window; in undated documents it matches, and where several
+  actors share the alias the one whose window is latest wins.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import ahocorasick
+import yaml
+
+from stancekit.errors import ActorDictionaryError
+from stancekit.records import Mention
+
+ACTOR_TYPES = (
+    "state", "government", "military", "leader", "official", "ministry", "armed_group",
+    "organisation", "person", "media", "region", "other",
+)
+_FAR_PAST = dt.date.min
+_FAR_FUTURE = dt.date.max
+
+
+@dataclass(frozen=True)
+class Alias:
+    """One surface form of an actor, optionally valid only between two dates (inclusive)."""
+
+    text: str
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+    def window(self) -> tuple[dt.date, dt.date]:
+        return (self.valid_from or _FAR_PAST, self.valid_to or _FAR_FUTURE)
+
+    def valid_on(self, date: dt.date | None) -> bool:
+        lo, hi = self.window()
+        return date is None or lo <= date <= hi
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A canonical actor of the dictionary."""
+
+    id: str
+    name: str
+    type: str
+    aliases: tuple[Alias, ...] = ()
+    demonyms: tuple[str, ...] = ()
+    parent: str | None = None
+    description: str = ""
+
+    def surface_forms(self) -> Iterator[Alias]:
+        """Every string this actor is matched by, dated where its alias is."""
+        yield Alias(self.name)
+        yield from self.aliases
+        for demonym in self.demonyms:
+            yield Alias(demonym)
+            if not demonym.endswith("s"):
+                yield Alias(demonym + "s")
+
+
+@dataclass
+class ActorDictionary:
+    """A validated set of actors, keyed by id."""
+
+    actors: dict[str, Actor]
+    conflict: str = ""
+    path: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    def __getitem__(self, actor_id: str) -> Actor:
+        return self.actors[actor_id]
+
+    def __contains__(self, actor_id: object) -> bool:
+        return actor_id in self.actors
+
+    def __iter__(self) -> Iterator[Actor]:
+        return iter(self.actors.values())
+
+    def __len__(self) -> int:
+        return len(self.actors)
+
+    def ancestors(self, actor_id: str) -> list[str]:
+        """The parent chain of an actor, nearest first (the dictionary has no cycles)."""
+        chain: list[str] = []
+        parent = self.actors[actor_id].parent
+        while parent is not None:
+            chain.append(parent)
+            parent = self.actors[parent].parent
+        return chain
+
+    def root(self, actor_id: str) -> str:
+        """The top of an actor's parent chain (the actor itself when it has no parent)."""
+        chain = self.ancestors(actor_id)
+        return chain[-1] if chain else actor_id
+
+    @classmethod
+    def load(cls, path: str | Path) -> "ActorDictionary":
+        """Read and validate a YAML dictionary; raise ActorDictionaryError listing every problem."""
+        path = Path(path)
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        except FileNotFoundError:
+            raise ActorDictionaryError(path, ["file not found"]) from None
+        except UnicodeDecodeError:
+            raise ActorDictionaryError(path, ["not UTF-8 text"]) from None
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"line {mark.line + 1}: " if mark is not None else ""
+            raise ActorDictionaryError(path, [f"{where}invalid YAML ({getattr(exc, 'problem', exc)})"]) from None
+        return cls.from_mapping(raw, path=str(path))
+
+    @classmethod
+    def from_mapping(cls, raw: Any, *, path: str = "<dictionary>") -> "ActorDictionary":
+        problems: list[str] = []
+        if not isinstance(raw, dict) or not isinstance(raw.get("actors"), list):
+            raise ActorDictionaryError(path, ["expected a mapping with an 'actors:' list at the top level"])
+        actors: dict[str, Actor] = {}
+        for index, entry in enumerate(raw["actors"]):
+            actor = _parse_actor(entry, index, problems)
+            if actor is None:
+                continue
+            if actor.id in actors:
+                problems.append(f"actor id {actor.id!r} is defined twice")
+                continue
+            actors[actor.id] = actor
+        problems.extend(_check_parents(actors))
+        problems.extend(_check_alias_claims(actors))
+        if problems:
+            raise ActorDictionaryError(path, problems)
+        warnings = [f"actor {a.id!r}: type {a.type!r} is not one of the standard types ({', '.join(ACTOR_TYPES)})"
+                    for a in actors.values() if a.type not in ACTOR_TYPES]
+        return cls(actors=actors, conflict=str(raw.get("conflict", "")), path=path, warnings=warnings)
+
+
+def _parse_date(value: Any, where: str, problems: list[str]) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        problems.append(f"{where}: expected a date YYYY-MM-DD, found {value!r}")
+        return None
+
+
+def _parse_alias(value: Any, where: str, problems: list[str]) -> Alias | None:
+    if isinstance(value, str):
+        text, valid_from, valid_to = value, None, None
+    elif isinstance(value, dict) and isinstance(value.get("text"), str):
+        unknown = set(value) - {"text", "valid_from", "valid_to"}
+        if unknown:
+            problems.append(f"{where}: unknown alias field(s) {sorted(unknown)}; expected text, valid_from, valid_to")
+        text = value["text"]
+        valid_from = _parse_date(value.get("valid_from"), where, problems)
+        valid_to = _parse_date(value.get("valid_to"), where, problems)
+    else:
+        problems.append(f"{where}: expected a string or {{text, valid_from, valid_to}}, found {value!r}")
+        return None
+    if not text.strip() or text != text.strip():
+        problems.append(f"{where}: alias {text!r} is empty or has surrounding spaces")
+        return None
+    if valid_from and valid_to and valid_from > valid_to:
+        problems.append(f"{where}: alias {text!r} has valid_from {valid_from} after valid_to {valid_to}")
+        return None
+    return Alias(text, valid_from, valid_to)
+
+
+_ACTOR_FIELDS = {"id", "name", "type", "aliases", "demonyms", "parent", "description"}
+
+
+def _parse_actor(entry: Any, index: int, problems: list[str]) -> Actor | None:
+    where = f"actors[{index}]"
+    if not isinstance(entry, dict):
+        problems.append(f"{where}: expected a mapping with id, name, type, found {entry!r}")
+        return None
+    missing = [k for k in ("id", "name", "type") if not isinstance(entry.get(k), str) or not entry[k].strip()]
+    if missing:
+        problems.append(f"{where}: missing or empty {', '.join(missing)}")
+        return None
+    where = f"actor {entry['id']!r}"
+    unknown = set(entry) - _ACTOR_FIELDS
+    if unknown:
+        problems.append(f"{where}: unknown field(s) {sorted(unknown)}; expected {sorted(_ACTOR_FIELDS)}")
+    aliases_raw = entry.get("aliases") or []
+    demonyms_raw = entry.get("demonyms") or []
+    if not isinstance(aliases_raw, list) or not isinstance(demonyms_raw, list):
+        problems.append(f"{where}: 'aliases' and 'demonyms' must be lists")
+        return None
+    aliases = [a for i, raw in enumerate(aliases_raw) if (a := _parse_alias(raw, f"{where} alias {i}", problems))]
+    demonyms = []
+    for raw in demonyms_raw:
+        if isinstance(raw, str) and raw.strip():
+            demonyms.append(raw.strip())
+        else:
+            problems.append(f"{where}: demonym {raw!r} must be a non-empty string")
+    parent = entry.get("parent")
+    return Actor(
+        id=entry["id"].strip(), name=entry["name"].strip(), type=entry["type"].strip(),
+        aliases=tuple(aliases), demonyms=tuple(demonyms),
+        parent=str(parent) if parent is not None else None,
+        description=str(entry.get("description", "")),
+    )
+
+
+def _check_parents(actors: dict[str, Actor]) -> list[str]:
+    problems = [f"actor {a.id!r}: parent {a.parent!r} does not exist" for a in actors.values()
+                if a.parent is not None and a.parent not in actors]
+    reported: set[str] = set()
+    for actor in actors.values():
+        path = [actor.id]
+        parent = actor.parent
+        while parent is not None and parent in actors:
+            if parent in path:
+                cycle = path[path.index(parent):] + [parent]
+                if not reported.intersection(cycle):
+                    problems.append(f"parent cycle: {' -> '.join(cycle)}")
+                    reported.update(cycle)
+                break
+            path.append(parent)
+            parent = actors[parent].parent
+    return problems
+
+
+def _check_alias_claims(actors: dict[str, Actor]) -> list[str]:
+    """An alias may belong to two actors only in disjoint date windows."""
+    claims: dict[str, list[tuple[str, Alias]]] = {}
+    for actor in actors.values():
+        for alias in actor.surface_forms():
+            owners = claims.setdefault(alias.text, [])
+            if any(owner == actor.id for owner, _ in owners):
+                continue
+            owners.append((actor.id, alias))
+    problems = []
+    for text, owners in claims.items():
+        for i, (id_a, alias_a) in enumerate(owners):
+            for id_b, alias_b in owners[i + 1:]:
+                (lo_a, hi_a), (lo_b, hi_b) = alias_a.window(), alias_b.window()
+                if lo_a <= hi_b and lo_b <= hi_a:
+                    problems.append(f"alias {text!r} is claimed by both {id_a!r} and {id_b!r} "
+                                    "(give it to one actor, or disjoint valid_from/valid_to windows)")
+    return problems
+
+
+class ActorMatcher(Protocol):
+    """Anything that finds actor mentions in a sentence."""
+
+    def find(self, text: str, *, date: dt.date | None = None) -> list[Mention]: ...
+
+
+def _variants(alias: str) -> set[str]:
+    forms = {alias}
+    if alias[0].islower():
+        forms.add(alias[0].upper() + alias[1:])
+    return forms
+
+
+class DictionaryMatcher:
+    """Finds the mentions of a dictionary's actors (Aho-Corasick; rules in the module doc)."""
+
+    def __init__(self, dictionary: ActorDictionary):
+        self.dictionary = dictionary
+        table: dict[str, list[tuple[str, Alias]]] = {}
+        for actor in dictionary:
+            for alias in actor.surface_forms():
+                for form in _variants(alias.text):
+                    owners = table.setdefault(form, [])
+                    if (actor.id, alias) not in owners:
+                        owners.append((actor.id, alias))
+        self._automaton = ahocorasick.Automaton()
+        for form, owners in table.items():
+            # latest window first, so undated documents prefer the current holder of a title
+            owners.sort(key=lambda owner: owner[1].window()[1], reverse=True)
+            self._automaton.add_word(form, (len(form), tuple(owners)))
+        if table:
+            self._automaton.make_automaton()
+
+    def find(self, text: str, *, date: dt.date | None = None) -> list[Mention]:
+        if not self.dictionary.actors:
+            return []
+        candidates: list[tuple[int, int, str]] = []
+        for last, (length, owners) in self._automaton.iter(text):
+            start, end = last + 1 - length, last + 1
+            if (start > 0 and text[start - 1].isalnum()) or (end < len(text) and text[end].isalnum()):
+                continue
+            actor_id = next((owner for owner, alias in owners if alias.valid_on(date)), None)
+            if actor_id is not None:
+                candidates.append((start, end, actor_id))
+        candidates.sort(key=lambda c: (c[0] - c[1], c[0]))  # longest first, then leftmost
+        taken: list[tuple[int, int, str]] = []
+        for start, end, actor_id in candidates:
+            if all(end <= s or start >= e for s, e, _ in taken):
+                taken.append((start, end, actor_id))
+        taken.sort()
+        return [Mention(actor=a, start=s, end=e, text=text[s:e]) for s, e, a in taken]

@@ -1,0 +1,11 @@
+"""The ``stancekit`` command line: thin commands that parse options and call library functions."""
+
+from stancekit.cli import actors, coverage, demo  # noqa: F401  (registers the commands)
+from stancekit.cli._app import app
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,46 @@
+"""One error hierarchy for everything stancekit raises on purpose.
+
+Every message says what was expected, what was found and what to do about it, so that
+the CLI can print it as a one-line reason and exit non-zero.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class StanceKitError(Exception):
+    """Base class of all stancekit errors."""
+
+
+class ConfigError(StanceKitError):
+    """A job configuration (options, flags) is invalid."""
+
+
+class InputError(StanceKitError):
+    """A coverage file or record cannot be read.
+
+    Carries the file and, where known, the 1-based line (JSONL, CSV) so that the user can
+    find the record.
+    """
+
+    def __init__(self, path: str | Path, reason: str, *, line: int | None = None, hint: str = ""):
+        self.path = str(path)
+        self.line = line
+        self.reason = reason
+        self.hint = hint
+        where = f"{self.path}:{line}" if line is not None else self.path
+        message = f"{where}: {reason}"
+        if hint:
+            message += f" ({hint})"
+        super().__init__(message)
+
+
+class ActorDictionaryError(StanceKitError):
+    """An actor dictionary is malformed or inconsistent; lists every problem found."""
+
+    def __init__(self, path: str | Path, problems: list[str]):
+        self.path = str(path)
+        self.problems = list(problems)
+        shown = "; ".join(self.problems)
+        super().__init__(f"{self.path}: {len(self.problems)} problem(s) in actor dictionary: {shown}")

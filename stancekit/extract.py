@@ -1,0 +1,84 @@
+"""The extraction job behind ``stancekit sentences`` and ``stancekit mentions``."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stancekit.actors import ActorDictionary, DictionaryMatcher
+from stancekit.errors import ConfigError, InputError
+from stancekit.io import write_jsonl
+from stancekit.pipeline import iter_sentences, roll_up
+from stancekit.readers import iter_documents
+from stancekit.records import Sentence
+
+
+@dataclass
+class ExtractConfig:
+    """What to read, which actors to find, and where to write sentence records."""
+
+    inputs: list[Path]
+    actors: Path | None = None
+    output: Path | None = None
+    skip_bad: bool = False
+    roll_up: bool = False
+    only_with_mentions: bool = False
+
+    def __post_init__(self) -> None:
+        self.inputs = [Path(p) for p in self.inputs]
+        if not self.inputs:
+            raise ConfigError("no input given: expected one or more files or folders of coverage")
+        if self.actors is not None:
+            self.actors = Path(self.actors)
+        elif self.roll_up or self.only_with_mentions:
+            raise ConfigError("--roll-up and --only-with-mentions need an actor dictionary (--actors FILE)")
+        if self.output is not None:
+            self.output = Path(self.output)
+            if self.output.resolve() in {p.resolve() for p in self.inputs}:
+                raise ConfigError(f"output {self.output} is also an input; choose another output path")
+
+
+@dataclass
+class ExtractSummary:
+    documents: int = 0
+    sentences: int = 0
+    mentions: int = 0
+    skipped: list[InputError] = field(default_factory=list)
+
+
+def iter_records(config: ExtractConfig, summary: ExtractSummary,
+                 on_bad: Callable[[InputError], None] | None = None) -> Iterator[Sentence]:
+    """Stream the sentence records the config asks for, counting into ``summary``."""
+    dictionary = ActorDictionary.load(config.actors) if config.actors is not None else None
+    matcher = DictionaryMatcher(dictionary) if dictionary is not None else None
+
+    def bad(err: InputError) -> None:
+        summary.skipped.append(err)
+        if on_bad is not None:
+            on_bad(err)
+
+    def counted_documents():
+        for doc in iter_documents(config.inputs, skip_bad=config.skip_bad, on_bad=bad):
+            summary.documents += 1
+            yield doc
+
+    for sentence in iter_sentences(counted_documents(), matcher=matcher):
+        if config.roll_up and dictionary is not None:
+            sentence = dataclasses.replace(sentence, mentions=roll_up(sentence.mentions, dictionary))
+        summary.sentences += 1
+        summary.mentions += len(sentence.mentions)
+        if config.only_with_mentions and not sentence.mentions:
+            continue
+        yield sentence
+
+
+def extract(config: ExtractConfig, *, on_bad: Callable[[InputError], None] | None = None) -> ExtractSummary:
+    """Run the job: write the records as JSONL (stdout when no output is set)."""
+    summary = ExtractSummary()
+    if on_bad is None:
+        on_bad = lambda err: print(f"skipped: {err}", file=sys.stderr)  # noqa: E731
+    write_jsonl((s.to_dict() for s in iter_records(config, summary, on_bad)), config.output)
+    return summary

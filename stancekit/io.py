@@ -1,0 +1,76 @@
+"""Writing outputs safely: atomic files and JSONL streams."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
+    """Write to a temporary file beside ``path`` and move it into place only on success.
+
+    A crash or an exception leaves the previous file (if any) untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def dumps(record: dict[str, Any]) -> str:
+    """One JSONL line (UTF-8 kept readable, no trailing newline)."""
+    return json.dumps(record, ensure_ascii=False)
+
+
+def write_jsonl(records: Iterable[dict[str, Any]], path: str | Path | None) -> int:
+    """Write records as JSONL to ``path`` atomically, or to stdout when ``path`` is None."""
+    count = 0
+    if path is None or str(path) == "-":
+        for record in records:
+            sys.stdout.write(dumps(record) + "\n")
+            count += 1
+        sys.stdout.flush()
+        return count
+    with atomic_write(path) as handle:
+        for record in records:
+            handle.write(dumps(record) + "\n")
+            count += 1
+    return count
+
+
+def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
+    """Read a JSONL file written by stancekit; a broken line is an InputError naming it."""
+    from stancekit.errors import InputError
+
+    path = Path(path)
+    try:
+        handle = path.open("r", encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(path, "no such file") from None
+    with handle:
+        for line_no, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(path, f"broken JSON ({exc.msg} at column {exc.colno})", line=line_no) from None
+            if not isinstance(record, dict):
+                raise InputError(path, "expected a JSON object", line=line_no)
+            yield record
