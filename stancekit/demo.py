@@ -47,7 +47,8 @@ class ActorSummary:
     name: str
     type: str
     mentions: int
-    example: str
+    example: str  # a sentence that mentions the actor
+    example_span: tuple[int, int]  # the mention's offsets in ``example``
 
 
 @dataclass
@@ -63,10 +64,10 @@ def summarise_mentions(config: DemoConfig) -> DemoResult:
     documents = list(iter_documents([config.seeds_dir]))
     sentences = list(iter_sentences(documents, matcher=DictionaryMatcher(dictionary)))
     counts: Counter[str] = Counter()
-    examples: dict[str, str] = {}
+    examples: dict[str, tuple[str, tuple[int, int]]] = {}
     for sentence in sentences:
         for mention in sentence.mentions:
             counts[mention.actor] += 1
-            examples.setdefault(mention.actor, sentence.text)
-    actors = [ActorSummary(a, dictionary[a].name, dictionary[a].type, n, examples[a]) for a, n in counts.most_common()]
+            examples.setdefault(mention.actor, (sentence.text, (mention.start, mention.end)))
+    actors = [ActorSummary(a, dictionary[a].name, dictionary[a].type, n, *examples[a]) for a, n in counts.most_common()]
     return DemoResult(documents=len(documents), sentences=sentences, actors=actors)

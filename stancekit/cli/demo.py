@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from stancekit.cli._app import app, cli_errors
@@ -26,8 +27,17 @@ def demo(
     mentions = sum(a.mentions for a in result.actors)
     console.print(f"[bold]{config.seeds_dir}[/]: {result.documents} document(s), {len(result.sentences)} sentences, "
                   f"{mentions} mentions of {len(result.actors)} actors ({config.actors.name})")
-    table = Table("actor", "type", "mentions", "example sentence", show_lines=False)
+    table = Table("actor", "type", "mentions", "example (mention in bold)")
     for summary in result.actors:
-        example = summary.example if len(summary.example) <= 90 else summary.example[:87] + "..."
-        table.add_row(summary.name, summary.type, str(summary.mentions), example)
+        table.add_row(summary.name, summary.type, str(summary.mentions), _snippet(summary.example, summary.example_span))
     console.print(table)
+
+
+def _snippet(text: str, span: tuple[int, int], width: int = 70) -> str:
+    """The mention in bold with some context on each side, cut to about ``width`` characters."""
+    start, end = span
+    room = max(0, width - (end - start)) // 2
+    left, right = max(0, start - room), min(len(text), end + room)
+    prefix = "…" if left > 0 else ""
+    suffix = "…" if right < len(text) else ""
+    return f"{prefix}{escape(text[left:start])}[bold]{escape(text[start:end])}[/bold]{escape(text[end:right])}{suffix}"
