@@ -8,12 +8,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tqdm import tqdm
+
 from stancekit.actors import ActorDictionary, DictionaryMatcher
 from stancekit.errors import ConfigError, InputError
 from stancekit.io import write_jsonl
 from stancekit.pipeline import iter_sentences, roll_up
 from stancekit.readers import iter_documents
-from stancekit.records import Sentence
+from stancekit.records import Document, Sentence
 
 
 @dataclass
@@ -60,8 +62,9 @@ def iter_records(config: ExtractConfig, summary: ExtractSummary,
         if on_bad is not None:
             on_bad(err)
 
-    def counted_documents():
-        for doc in iter_documents(config.inputs, skip_bad=config.skip_bad, on_bad=bad):
+    def counted_documents() -> Iterator[Document]:
+        documents = iter_documents(config.inputs, skip_bad=config.skip_bad, on_bad=bad)
+        for doc in tqdm(documents, unit="doc", desc="reading", disable=None)  # bar only on a terminal:
             summary.documents += 1
             yield doc
 
