@@ -64,7 +64,7 @@ def iter_records(config: ExtractConfig, summary: ExtractSummary,
 
     def counted_documents() -> Iterator[Document]:
         documents = iter_documents(config.inputs, skip_bad=config.skip_bad, on_bad=bad)
-        for doc in tqdm(documents, unit="doc", desc="reading", disable=None)  # bar only on a terminal:
+        for doc in tqdm(documents, unit="doc", desc="reading", disable=None):  # a bar only on a terminal
             summary.documents += 1
             yield doc
 
