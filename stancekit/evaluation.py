@@ -1,0 +1,98 @@
+"""Scoring a classifier on labelled examples: macro-F1, accuracy, per-class scores, confusion, per actor."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from stancekit.classifier import Classifier, load_model
+from stancekit.errors import ConfigError
+from stancekit.examples import Example, load_examples, require_labels
+
+
+def score(gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
+    """Macro-F1, accuracy, n, per-class precision/recall/F1/support and the confusion matrix (rows = gold)."""
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+
+    labels = list(labels)
+    if not gold:
+        return {"f1_macro": 0.0, "accuracy": 0.0, "n": 0, "per_class": {}, "confusion": {"labels": labels,
+                                                                                      "matrix": []}}
+    precision, recall, f1, support = precision_recall_fscore_support(gold, predicted, labels=labels, zero_division=0)
+    return {
+        "f1_macro": float(f1_score(gold, predicted, labels=labels, average="macro", zero_division=0)),
+        "accuracy": float(accuracy_score(gold, predicted)),
+        "n": len(gold),
+        "per_class": {label: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
+                      for label, p, r, f, s in zip(labels, precision, recall, f1, support)},
+        "confusion": {"labels": labels, "matrix": confusion_matrix(gold, predicted, labels=labels).tolist()},
+    }
+
+
+def predictions(classifier: Classifier, examples: Sequence[Example]) -> list[tuple[str, str, str]]:
+    """(actor or "", gold, predicted) for every labelled item of the classifier's task."""
+    sentences = [ex.sentence for ex in examples]
+    out = []
+    if classifier.task == "stance":
+        for ex, probs in zip(examples, classifier.mention_probabilities(sentences)):
+            for mention, gold, row in zip(ex.sentence.mentions, ex.stances, probs):
+                if gold is not None:
+                    out.append((mention.actor, gold, classifier.labels[int(row.argmax())]))
+    else:
+        labelled = [ex for ex in examples if ex.sentiment is not None]
+        probs = classifier.sentence_probabilities([ex.sentence for ex in labelled])
+        out = [("", ex.sentiment, classifier.labels[int(row.argmax())]) for ex, row in zip(labelled, probs)]
+    return out
+
+
+def evaluate_examples(classifier: Classifier, examples: Sequence[Example], *, per_actor: bool) -> dict[str, Any]:
+    """Score ``classifier`` on the labelled items of ``examples`` (per actor too when asked)."""
+    triples = predictions(classifier, examples)
+    result = score([t[1] for t in triples], [t[2] for t in triples], classifier.labels)
+    if per_actor and classifier.task == "stance":
+        by_actor: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for actor, gold, pred in triples:
+            by_actor[actor].append((gold, pred))
+        result["per_actor"] = {actor: {k: v for k, v in score([g for g, _ in pairs], [p for _, p in pairs],
+                                                           classifier.labels).items() if k != "confusion"}
+                               for actor, pairs in sorted(by_actor.items())}
+    return result
+
+
+@dataclass
+class EvaluateConfig:
+    """Which model to score on which labelled data."""
+
+    model: Path
+    data: list[Path]
+    data_format: str = "auto"
+    split: str = "test"
+    device: str = "auto"
+    batch_size: int = 64
+
+    def __post_init__(self) -> None:
+        self.model = Path(self.model)
+        self.data = [Path(p) for p in self.data]
+        if not self.data:
+            raise ConfigError("no evaluation data given: pass --data with a NewsMTSC file/folder or a gold dataset")
+        if self.data_format not in ("auto", "newsmtsc", "gold"):
+            raise ConfigError(f"unknown data format {self.data_format!r}: expected auto, newsmtsc or gold")
+        if self.split not in ("train", "validation", "test"):
+            raise ConfigError(f"unknown split {self.split!r}: expected train, validation or test")
+        if self.batch_size < 1:
+            raise ConfigError(f"batch size must be at least 1, got {self.batch_size}")
+
+
+def evaluate(config: EvaluateConfig) -> dict[str, Any]:
+    """Load the model and the data, and score; gold data adds a per-actor breakdown."""
+    classifier = load_model(config.model, device=config.device, batch_size=config.batch_size)
+    data = load_examples(config.data, split=config.split, data_format=config.data_format)  # type: ignore[arg-type]
+    require_labels(data, classifier.task, what="evaluation")  # type: ignore[arg-type]
+    result = evaluate_examples(classifier, data.examples, per_actor="gold" in data.formats)
+    result["model"] = classifier.name
+    result["task"] = classifier.task
+    result["data"] = [s.to_dict() for s in data.sources]
+    return result

@@ -1,0 +1,253 @@
+"""Labelled examples for training and evaluation, read from NewsMTSC directories or gold datasets.
+
+Both formats become :class:`Example` objects: a :class:`~stancekit.records.Sentence` with its
+mentions, one gold stance per mention (``None`` when unclear/missing) and a sentence sentiment.
+The same examples serve the stance task (one label per mention) and the sentiment task (one
+label per sentence).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from stancekit.errors import ConfigError, InputError
+from stancekit.labels import NEWSMTSC_POLARITY, SENTIMENT_LABELS, STANCE_ANNOTATOR_ONLY, STANCE_LABELS
+from stancekit.records import Mention, Sentence
+
+Task = Literal["stance", "sentiment"]
+DataFormat = Literal["auto", "newsmtsc", "gold"]
+Split = Literal["train", "validation", "test"]
+
+TASK_LABELS: dict[str, tuple[str, ...]] = {"stance": STANCE_LABELS, "sentiment": SENTIMENT_LABELS}
+# NewsMTSC ships train.jsonl, dev_rw/dev_mt and (outside shared/) test_rw/test_mt
+NEWSMTSC_SPLITS: dict[str, tuple[str, ...]] = {
+    "train": ("train.jsonl",),
+    "validation": ("dev_rw.jsonl", "dev_mt.jsonl"),
+    "test": ("test_rw.jsonl", "test_mt.jsonl"),
+}
+GOLD_MANIFEST = "stancekit-dataset.json"
+
+
+@dataclass(frozen=True)
+class Example:
+    """A sentence, its mentions' gold stances (None = no usable label) and its gold sentiment."""
+
+    sentence: Sentence
+    stances: tuple[str | None, ...] = ()
+    sentiment: str | None = None
+
+    def labels(self, task: Task) -> list[str | None]:
+        """The gold labels this example holds for ``task``: one per mention, or one per sentence."""
+        return list(self.stances) if task == "stance" else [self.sentiment]
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file that examples were read from, with a content fingerprint for the model card."""
+
+    path: str
+    sha256: str
+    examples: int
+    labelled: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {"path": self.path, "sha256": self.sha256, "examples": self.examples, "labelled": self.labelled}
+
+
+@dataclass
+class ExampleSet:
+    """Examples of one split from one or more sources, plus where they came from."""
+
+    examples: list[Example] = field(default_factory=list)
+    sources: list[SourceFile] = field(default_factory=list)
+    formats: set[str] = field(default_factory=set)
+
+    def extend(self, other: "ExampleSet") -> None:
+        self.examples.extend(other.examples)
+        self.sources.extend(other.sources)
+        self.formats |= other.formats
+
+    def label_counts(self, task: Task) -> Counter[str]:
+        return Counter(label for ex in self.examples for label in ex.labels(task) if label is not None)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def detect_format(path: Path) -> Literal["newsmtsc", "gold"]:
+    """``gold`` for a dataset folder built by ``stancekit dataset build`` or a parquet file, else ``newsmtsc``."""
+    if path.is_dir():
+        if (path / GOLD_MANIFEST).is_file() or any(path.glob("*.parquet")):
+            return "gold"
+        if any(path.glob("*.jsonl")):
+            return "newsmtsc"
+    elif path.suffix == ".parquet":
+        return "gold"
+    elif path.suffix == ".jsonl":
+        return "newsmtsc"
+    raise InputError(path, "not a NewsMTSC file/folder (*.jsonl) nor a gold dataset (*.parquet)",
+                     hint="give a NewsMTSC folder, a dataset folder built by 'stancekit dataset build', or one file")
+
+
+def split_names(split: Split, data_format: Literal["newsmtsc", "gold"]) -> tuple[str, ...]:
+    """The file names that hold ``split`` in a dataset folder of ``data_format``."""
+    return NEWSMTSC_SPLITS[split] if data_format == "newsmtsc" else (f"{split}.parquet",)
+
+
+def split_files(path: Path, split: Split, data_format: Literal["newsmtsc", "gold"]) -> list[Path]:
+    """The files of ``split`` under a dataset folder (a file stands for itself)."""
+    if not path.exists():
+        raise InputError(path, "no such file or folder")
+    if path.is_file():
+        return [path]
+    names = split_names(split, data_format)
+    found = [path / name for name in names if (path / name).is_file()]
+    if not found:
+        raise InputError(path, f"no {split} split here: expected {' or '.join(names)}",
+                         hint="pass the split's file itself, or a folder that has it")
+    return found
+
+
+def _stance_of(value: object, path: Path, line: int | None) -> str | None:
+    if value is None or value in STANCE_ANNOTATOR_ONLY:
+        return None
+    if value not in STANCE_LABELS:
+        raise InputError(path, f"unknown stance label {value!r}: expected one of {', '.join(STANCE_LABELS)} "
+                         f"(or {', '.join(STANCE_ANNOTATOR_ONLY)}/null for no label)", line=line)
+    return str(value)
+
+
+def read_newsmtsc(path: Path) -> list[Example]:
+    """One example per NewsMTSC line: polarity 2/4/6 becomes stance against/neutral/favor."""
+    examples = []
+    with path.open("r", encoding="utf-8") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                text = record["sentence_normalized"]
+                targets = record["targets"]
+                doc_id = str(record.get("primary_gid", f"{path.stem}:{line_no}"))
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                raise InputError(path, f"not a NewsMTSC record ({type(exc).__name__}: {exc}); expected "
+                                 "'sentence_normalized' and 'targets'", line=line_no) from None
+            mentions, stances = [], []
+            for target in targets:
+                try:
+                    start, end, polarity = int(target["from"]), int(target["to"]), float(target["polarity"])
+                    actor = str(target.get("Input.gid", target.get("mention", "")))
+                except (KeyError, TypeError, ValueError) as exc:
+                    raise InputError(path, f"target lacks from/to/polarity ({exc})", line=line_no) from None
+                if not 0 <= start < end <= len(text):
+                    raise InputError(path, f"target offsets {start}:{end} outside the sentence "
+                                     f"({len(text)} characters)", line=line_no)
+                if polarity not in NEWSMTSC_POLARITY:
+                    raise InputError(path, f"unknown polarity {polarity}: expected one of "
+                                     f"{sorted(NEWSMTSC_POLARITY)}", line=line_no)
+                mentions.append(Mention(actor, start, end, text[start:end]))
+                stances.append(NEWSMTSC_POLARITY[polarity])
+            sentence = Sentence(doc_id, 0, 0, len(text), text, tuple(mentions), {"source": f"{path.name}:{line_no}"})
+            examples.append(Example(sentence, tuple(stances), None))
+    return examples
+
+
+def check_gold_scheme(folder: Path) -> None:
+    """A gold dataset whose manifest declares other labels than this stancekit's is a scheme mismatch."""
+    manifest_path = folder / GOLD_MANIFEST
+    if not manifest_path.is_file():
+        return
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(manifest_path, f"broken JSON ({exc.msg})") from None
+    scheme = manifest.get("label_scheme") or {}
+    for task, expected in TASK_LABELS.items():
+        declared = scheme.get(task)
+        if declared is not None and set(declared) != set(expected):
+            raise ConfigError(f"{manifest_path}: label-scheme mismatch: the dataset's {task} labels are "
+                              f"{sorted(declared)}, stancekit learns {sorted(expected)}; rebuild the dataset "
+                              "with the current label scheme")
+
+
+def read_gold(path: Path) -> list[Example]:
+    """One example per row of a gold dataset parquet file (the dataset contract's columns)."""
+    import pyarrow.parquet as pq
+
+    check_gold_scheme(path.parent)
+    try:
+        rows = pq.read_table(path).to_pylist()
+    except (OSError, ValueError) as exc:
+        raise InputError(path, f"cannot read parquet ({exc})") from None
+    examples = []
+    for row_no, row in enumerate(rows, start=1):
+        try:
+            text = row["text"]
+            mentions = tuple(Mention(m["actor"], int(m["start"]), int(m["end"]), m["text"])
+                             for m in row["mentions"] or [])
+            stances = tuple(_stance_of(m.get("stance"), path, row_no) for m in row["mentions"] or [])
+            sentiment = row.get("sentiment")
+            meta = json.loads(row["meta"]) if row.get("meta") else {}
+            sentence = Sentence(str(row["doc_id"]), int(row["sent_idx"]), 0, len(text), text, mentions, meta)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(path, f"row {row_no} does not follow the gold dataset columns ({exc})",
+                             hint="expected doc_id, sent_idx, text, mentions, sentiment, meta") from None
+        if sentiment is not None and sentiment not in SENTIMENT_LABELS:
+            raise InputError(path, f"row {row_no}: unknown sentiment label {sentiment!r}: expected one of "
+                             f"{', '.join(SENTIMENT_LABELS)} or null")
+        for m in mentions:
+            if not 0 <= m.start < m.end <= len(text):
+                raise InputError(path, f"row {row_no}: mention offsets {m.start}:{m.end} outside the sentence")
+        examples.append(Example(sentence, stances, sentiment))
+    return examples
+
+
+def load_examples(paths: Iterable[str | Path], *, split: Split, data_format: DataFormat = "auto") -> ExampleSet:
+    """Read the ``split`` examples of each source (NewsMTSC file/folder, gold dataset folder/file)."""
+    result = ExampleSet()
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise InputError(path, "no such file or folder")
+        fmt = detect_format(path) if data_format == "auto" else data_format
+        for file in split_files(path, split, fmt):
+            examples = read_newsmtsc(file) if fmt == "newsmtsc" else read_gold(file)
+            labelled = sum(label is not None for ex in examples for label in ex.stances) + sum(
+                ex.sentiment is not None for ex in examples)
+            result.extend(ExampleSet(examples, [SourceFile(str(file), file_sha256(file), len(examples), labelled)],
+                                     {fmt}))
+    return result
+
+
+def require_labels(data: ExampleSet, task: Task, *, what: str) -> Counter[str]:
+    """The label counts of ``task``; an empty set is an error naming the sources."""
+    counts = data.label_counts(task)
+    if not counts:
+        sources = ", ".join(s.path for s in data.sources) or "(no source)"
+        raise InputError(sources, f"no {task}-labelled examples in the {what} data "
+                         f"({len(data.examples)} sentences read)",
+                         hint="check the path, the split and --task" if task == "stance"
+                         else "sentiment needs gold datasets with a sentiment column")
+    return counts
+
+
+def labelled_items(examples: Sequence[Example], task: Task) -> list[tuple[Example, int | None, str]]:
+    """(example, mention index or None for sentence tasks, label) for every labelled item."""
+    items = []
+    for ex in examples:
+        if task == "stance":
+            items.extend((ex, i, s) for i, s in enumerate(ex.stances) if s is not None)
+        elif ex.sentiment is not None:
+            items.append((ex, None, ex.sentiment))
+    return items

@@ -1,0 +1,269 @@
+"""The target-aware transformer: entity markers around mentions, pooled mention spans, a linear head.
+
+Input schemes (``stancekit.json`` ``input_scheme``):
+
+- ``span-pool``: one encoder pass per sentence. Every mention is wrapped in ``[ ... ]`` markers and
+  each mention is classified from [mean of the sentence tokens; mean of its marked span tokens].
+  All actors of a sentence are classified at once and the model sees the other targets.
+- ``pair``: the sentence-pair scheme, one pass per mention: only the asked-about mention is marked
+  and its text is the second segment; same pooling and head.
+- ``sentence``: no target (sentence sentiment): the mean of the sentence tokens.
+
+Files: the encoder and tokenizer via ``save_pretrained`` and the head in ``head.safetensors``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from stancekit.classifier import Classifier, require_files, warn_versions
+from stancekit.errors import ConfigError
+from stancekit.records import Sentence
+
+SCHEMES = ("span-pool", "pair", "sentence")
+OPEN, CLOSE = "[ ", " ]"
+HEAD_FILE = "head.safetensors"
+TRANSFORMER_FILES = ("config.json", "model.safetensors", "tokenizer_config.json", HEAD_FILE)
+
+
+def mark_mentions(text: str, spans: Sequence[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
+    """Wrap each (start, end) span in markers; return the new text and each span's marked extent."""
+    unique = sorted(set(spans))
+    inserts = sorted([(s, 1, i) for i, (s, _) in enumerate(unique)] + [(e, 0, i) for i, (_, e) in enumerate(unique)])
+    parts: list[str] = []
+    length, prev = 0, 0
+    new_start: dict[int, int] = {}
+    new_end: dict[int, int] = {}
+    for pos, is_open, idx in inserts:
+        parts.append(text[prev:pos])
+        length += pos - prev
+        prev = pos
+        if is_open:
+            new_start[idx] = length
+            parts.append(OPEN)
+            length += len(OPEN)
+        else:
+            parts.append(CLOSE)
+            length += len(CLOSE)
+            new_end[idx] = length
+    parts.append(text[prev:])
+    where = {span: (new_start[i], new_end[i]) for i, span in enumerate(unique)}
+    return "".join(parts), [where[span] for span in spans]
+
+
+@dataclass
+class Row:
+    """One encoder input: token ids and the token spans to classify, each tied to a (sentence, mention) slot."""
+
+    input_ids: list[int]
+    token_type_ids: list[int] | None
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    slots: list[tuple[int, int]] = field(default_factory=list)  # (sentence index, mention index or -1)
+    labels: list[int] = field(default_factory=list)
+
+
+def _token_span(offsets: Sequence[tuple[int, int]], in_first: Sequence[bool], start: int, end: int) -> tuple[int, int]:
+    """Token index range [a, b) of the characters [start, end); the first token when truncated away."""
+    idx = [i for i, ((s, e), first) in enumerate(zip(offsets, in_first)) if first and e > s and s >= start and e <= end]
+    return (idx[0], idx[-1] + 1) if idx else (0, 1)
+
+
+def build_rows(tokenizer: Any, sentences: Sequence[Sentence], scheme: str, max_length: int,
+               mentions: Sequence[Sequence[int]] | None = None) -> list[Row]:
+    """Encoder rows for ``sentences``; ``mentions`` limits which mention indices get a span (default: all)."""
+    if scheme not in SCHEMES:
+        raise ConfigError(f"unknown input scheme {scheme!r}, expected one of {SCHEMES}")
+    wanted = [list(range(len(s.mentions))) for s in sentences] if mentions is None else [list(m) for m in mentions]
+    texts: list[str] = []
+    pairs: list[str] = []
+    plans: list[tuple[int, list[int], list[tuple[int, int]]]] = []  # sentence index, mention idxs, char spans
+    for si, (sentence, idxs) in enumerate(zip(sentences, wanted)):
+        if scheme == "sentence":
+            texts.append(sentence.text)
+            plans.append((si, [-1], []))
+        elif scheme == "span-pool":
+            if not idxs:
+                continue
+            spans = [(m.start, m.end) for m in sentence.mentions]
+            marked, new_spans = mark_mentions(sentence.text, spans)
+            texts.append(marked)
+            plans.append((si, idxs, [new_spans[i] for i in idxs]))
+        else:
+            for mi in idxs:
+                m = sentence.mentions[mi]
+                marked, new_spans = mark_mentions(sentence.text, [(m.start, m.end)])
+                texts.append(marked)
+                pairs.append(m.text)
+                plans.append((si, [mi], new_spans))
+    if not texts:
+        return []
+    encoded = tokenizer(texts, pairs or None, truncation="only_first" if pairs else True, max_length=max_length,
+                        return_offsets_mapping=True)
+    rows = []
+    for k, (si, idxs, char_spans) in enumerate(plans):
+        offsets = encoded["offset_mapping"][k]
+        seq_ids = encoded.sequence_ids(k)
+        in_first = [sid == 0 for sid in seq_ids]
+        token_types = encoded["token_type_ids"][k] if "token_type_ids" in encoded else None
+        spans = [_token_span(offsets, in_first, s, e) for s, e in char_spans]
+        rows.append(Row(encoded["input_ids"][k], token_types, spans, [(si, mi) for mi in idxs]))
+    return rows
+
+
+def collate(rows: Sequence[Row], pad_id: int) -> dict[str, torch.Tensor]:
+    """Pad a batch to its longest row (dynamic padding) and flatten its spans."""
+    width = max(len(r.input_ids) for r in rows)
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    types = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, r in enumerate(rows):
+        ids[i, : len(r.input_ids)] = torch.tensor(r.input_ids)
+        mask[i, : len(r.input_ids)] = 1
+        if r.token_type_ids is not None:
+            types[i, : len(r.token_type_ids)] = torch.tensor(r.token_type_ids)
+    batch = {"input_ids": ids, "attention_mask": mask}
+    if rows[0].token_type_ids is not None:
+        batch["token_type_ids"] = types
+    if rows[0].spans:
+        flat = [(i, s, e) for i, r in enumerate(rows) for s, e in r.spans]
+        batch["span_rows"] = torch.tensor([f[0] for f in flat], dtype=torch.long)
+        batch["span_starts"] = torch.tensor([f[1] for f in flat], dtype=torch.long)
+        batch["span_ends"] = torch.tensor([f[2] for f in flat], dtype=torch.long)
+    if rows[0].labels:
+        batch["labels"] = torch.tensor([label for r in rows for label in r.labels], dtype=torch.long)
+    return batch
+
+
+class SpanPoolingClassifier(nn.Module):
+    """Encoder + mean pooling of the sentence (and of each target span) + a linear head."""
+
+    def __init__(self, encoder: nn.Module, num_labels: int, *, use_spans: bool, dropout: float = 0.1):
+        super().__init__()
+        self.encoder = encoder
+        hidden = encoder.config.hidden_size
+        self.use_spans = use_spans
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(hidden * (2 if use_spans else 1), num_labels))
+        self.register_buffer("class_weights", torch.ones(num_labels), persistent=False)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor | None = None,
+                span_rows: torch.Tensor | None = None, span_starts: torch.Tensor | None = None,
+                span_ends: torch.Tensor | None = None, labels: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        kwargs = {"token_type_ids": token_type_ids} if token_type_ids is not None else {}
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask, **kwargs).last_hidden_state
+        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        sentence = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
+        if self.use_spans:
+            positions = torch.arange(hidden.shape[1], device=hidden.device)
+            weights = ((positions >= span_starts[:, None]) & (positions < span_ends[:, None])).to(hidden.dtype)
+            weights = weights / weights.sum(1, keepdim=True).clamp(min=1)
+            spans = torch.bmm(weights.unsqueeze(1), hidden[span_rows]).squeeze(1)
+            features = torch.cat([sentence[span_rows], spans], dim=-1)
+        else:
+            features = sentence
+        logits = self.head(features)
+        out = {"logits": logits}
+        if labels is not None:
+            out["loss"] = nn.functional.cross_entropy(logits.float(), labels, weight=self.class_weights.float())
+        return out
+
+    def save(self, path: Path, tokenizer: Any) -> None:
+        """Encoder and tokenizer via ``save_pretrained``; the head as safetensors (no pickles)."""
+        from safetensors.torch import save_file
+
+        self.encoder.save_pretrained(path)
+        tokenizer.save_pretrained(path)
+        save_file({k: v.detach().cpu().contiguous() for k, v in self.head.state_dict().items()}, str(path / HEAD_FILE))
+
+
+def pick_device(device: str) -> torch.device:
+    """``auto`` is CUDA when present, else CPU; anything else must be a device torch knows."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        chosen = torch.device(device)
+    except RuntimeError:
+        raise ConfigError(f"unknown device {device!r}: expected auto, cpu, cuda or cuda:N") from None
+    if chosen.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"device {device} asked for but no CUDA GPU is available; use --device cpu")
+    return chosen
+
+
+def versions() -> dict[str, str]:
+    import transformers
+
+    return {"torch": torch.__version__, "transformers": transformers.__version__}
+
+
+class TransformerClassifier(Classifier):
+    """Inference for a saved transformer: length-grouped batches, dynamic padding, ``torch.inference_mode``."""
+
+    def __init__(self, path: Path, manifest: dict[str, Any], model: SpanPoolingClassifier, tokenizer: Any,
+                 device: torch.device, batch_size: int):
+        super().__init__(path, manifest)
+        self.model = model
+        self.tokenizer = tokenizer
+        self.device = device
+        self.batch_size = batch_size
+        self.scheme: str = manifest["input_scheme"]
+        self.max_length: int = int(manifest.get("max_length", 256))
+
+    @classmethod
+    def load(cls, path: Path, manifest: dict[str, Any], *, device: str = "auto", batch_size: int = 64
+             ) -> "TransformerClassifier":
+        from safetensors.torch import load_file
+        from transformers import AutoModel, AutoTokenizer
+
+        require_files(path, TRANSFORMER_FILES)
+        warn_versions(manifest, versions())
+        if manifest.get("input_scheme") not in SCHEMES:
+            raise ConfigError(f"{path}: unknown input scheme {manifest.get('input_scheme')!r}; retrain the model")
+        chosen = pick_device(device)
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        encoder = AutoModel.from_pretrained(path)
+        model = SpanPoolingClassifier(encoder, len(manifest["labels"]), use_spans=manifest["input_scheme"] != "sentence")
+        head = load_file(str(path / HEAD_FILE))
+        try:
+            model.head.load_state_dict(head)
+        except RuntimeError as exc:
+            raise ConfigError(f"{path}/{HEAD_FILE} does not fit {len(manifest['labels'])} labels and the "
+                              f"{manifest['input_scheme']} scheme ({str(exc).splitlines()[0]}); retrain") from None
+        model.to(chosen).eval()
+        return cls(path, manifest, model, tokenizer, chosen, batch_size)
+
+    def row_probabilities(self, rows: Sequence[Row]) -> list[np.ndarray]:
+        """Probabilities for every span of every row (one array per row), batched by similar length."""
+        order = sorted(range(len(rows)), key=lambda i: len(rows[i].input_ids))
+        result: list[np.ndarray] = [np.empty((0, len(self.labels)))] * len(rows)
+        pad_id = self.tokenizer.pad_token_id or 0
+        with torch.inference_mode():
+            for at in range(0, len(order), self.batch_size):
+                chunk = order[at: at + self.batch_size]
+                batch = {k: v.to(self.device) for k, v in collate([rows[i] for i in chunk], pad_id).items()}
+                probs = torch.softmax(self.model(**batch)["logits"].float(), dim=-1).cpu().numpy()
+                pos = 0
+                for i in chunk:
+                    n = max(len(rows[i].spans), 1)
+                    result[i] = probs[pos: pos + n]
+                    pos += n
+        return result
+
+    def mention_probabilities(self, sentences: Sequence[Sentence]) -> list[np.ndarray]:
+        rows = build_rows(self.tokenizer, sentences, self.scheme, self.max_length)
+        out = [np.zeros((len(s.mentions), len(self.labels))) for s in sentences]
+        for row, probs in zip(rows, self.row_probabilities(rows)):
+            for (si, mi), p in zip(row.slots, probs):
+                out[si][mi] = p
+        return out
+
+    def sentence_probabilities(self, sentences: Sequence[Sentence]) -> np.ndarray:
+        rows = build_rows(self.tokenizer, sentences, "sentence", self.max_length)
+        probs = self.row_probabilities(rows)
+        return np.vstack(probs) if probs else np.empty((0, len(self.labels)))
+

@@ -1,0 +1,88 @@
+"""The public model API: load_model and predict_stance on the shared tiny models; clear load errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from stancekit.classifier import load_model
+from stancekit.errors import ConfigError
+from stancekit.labels import STANCE_LABELS
+from stancekit.records import Mention, Sentence
+
+TEXT = "Armenia praised the ceasefire while Azerbaijan shelled villages near Stepanakert."
+
+
+def two_actor_sentences() -> list[Sentence]:
+    mentions = (Mention("armenia", 0, 7, "Armenia"), Mention("azerbaijan", 36, 46, "Azerbaijan"))
+    return [Sentence("doc", 0, 0, len(TEXT), TEXT, mentions), Sentence("doc", 1, 0, 12, "No actor here", ())]
+
+
+@pytest.mark.parametrize("fixture", ["tiny_stance_model_dir", "baseline_stance_model_dir"])
+def test_predict_stance_gives_one_distribution_per_mention(fixture: str, request: pytest.FixtureRequest) -> None:
+    classifier = load_model(request.getfixturevalue(fixture), device="cpu", batch_size=4)
+    assert classifier.task == "stance"
+    assert set(classifier.labels) == set(STANCE_LABELS)
+    assert classifier.name.startswith(Path(request.getfixturevalue(fixture)).name + "@")
+    result = classifier.predict_stance(two_actor_sentences())
+    assert [len(r) for r in result] == [2, 0]
+    for probs in result[0]:
+        assert list(probs) == list(classifier.labels)
+        assert sum(probs.values()) == pytest.approx(1.0, abs=1e-5)
+    with pytest.raises(ConfigError, match="stance model"):
+        classifier.predict_sentiment(two_actor_sentences())
+
+
+def test_batching_does_not_change_predictions(tiny_stance_model_dir: Path, newsmtsc_dir: Path) -> None:
+    from stancekit.examples import read_newsmtsc
+
+    sentences = [ex.sentence for ex in read_newsmtsc(newsmtsc_dir / "dev_mt.jsonl")[:20]]
+    one = load_model(tiny_stance_model_dir, device="cpu", batch_size=1).predict_stance(sentences)
+    many = load_model(tiny_stance_model_dir, device="cpu", batch_size=16).predict_stance(sentences)
+    for a_sentence, b_sentence in zip(one, many):
+        for a, b in zip(a_sentence, b_sentence):
+            assert a == pytest.approx(b, abs=1e-4)
+
+
+def test_the_transformer_is_target_aware(tiny_stance_model_dir: Path) -> None:
+    """Two mentions of one sentence get different inputs, hence (in general) different scores."""
+    result = load_model(tiny_stance_model_dir, device="cpu").predict_stance(two_actor_sentences())
+    assert result[0][0] != result[0][1]
+
+
+@pytest.mark.parametrize("fixture, missing", [("tiny_stance_model_dir", "head.safetensors"),
+                                              ("tiny_stance_model_dir", "model.safetensors"),
+                                              ("baseline_stance_model_dir", "baseline.npz")])
+def test_a_partial_directory_names_the_missing_file(fixture: str, missing: str, request: pytest.FixtureRequest,
+                                                    tmp_path: Path) -> None:
+    copy = tmp_path / "partial"
+    shutil.copytree(request.getfixturevalue(fixture), copy)
+    (copy / missing).unlink()
+    with pytest.raises(ConfigError, match=f"partial model directory: {missing}"):
+        load_model(copy)
+
+
+def test_a_directory_without_manifest_is_not_a_model(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text("{}")
+    with pytest.raises(ConfigError, match="stancekit.json is missing"):
+        load_model(tmp_path)
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_model(tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"format_version": 99}, "model format 99"),
+    ({"labels": ["favor", "against", "unclear"]}, "label-scheme mismatch"),
+    ({"task": "emotion"}, "unknown task"),
+])
+def test_a_mismatched_manifest_is_refused(change: dict, message: str, baseline_stance_model_dir: Path,
+                                          tmp_path: Path) -> None:
+    copy = tmp_path / "mismatched"
+    shutil.copytree(baseline_stance_model_dir, copy)
+    manifest = json.loads((copy / "stancekit.json").read_text()) | change
+    (copy / "stancekit.json").write_text(json.dumps(manifest))
+    with pytest.raises(ConfigError, match=message):
+        load_model(copy)
