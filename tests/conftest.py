@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 SEED_ARTICLE = SEEDS / "000_cae259164d53c011.txt"
 SEED_ACTORS = SEEDS / "nagorno-karabakh.actors.yaml"
-pytest_plugins = ["model_fixtures"]  # tiny trained models shared by all test modules
+pytest_plugins = ["model_fixtures", "studio_server"]  # tiny trained models; the real Label Studio server
 
 SHARED = Path(os.environ.get("STANCEKIT_SHARED", REPO.parent / "shared"))
 

@@ -1,0 +1,63 @@
+"""``stancekit agreement``: inter-annotator agreement from pulled annotation records."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from stancekit.cli._app import app, cli_errors
+from stancekit.io import atomic_write, read_jsonl
+from stancekit.studio.agreement import agreement as compute_agreement
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+@app.command()
+@cli_errors
+def agreement(
+    annotations: Annotated[Path, typer.Argument(help="annotations.jsonl written by stancekit ls pull.")],
+    json_out: Annotated[Optional[Path], typer.Option("--json", help="Also write the report as JSON here "
+                        "('-' for stdout only).")] = None,
+) -> None:
+    """Krippendorff's alpha, pairwise Cohen's kappa and per-annotator figures for stance and sentiment."""
+    report = compute_agreement(list(read_jsonl(annotations)))
+    if json_out is not None and str(json_out) == "-":
+        print(json.dumps(report.to_dict(), indent=2))
+        return
+    console = Console()
+    table = Table("task", "alpha (nominal)", "units with 2+ answers", title="Agreement")
+    for kind in ("stance", "sentiment"):
+        table.add_row(kind, _fmt(report.alpha[kind]), str(report.units[kind]))
+    console.print(table)
+    pairs = Table("task", "annotators", "units", "agreed", "Cohen's kappa", title="Pairwise")
+    for kind, rows in report.kappa.items():
+        for row in rows:
+            pairs.add_row(kind, " / ".join(row["annotators"]), str(row["units"]), str(row["agreed"]), _fmt(row["kappa"]))
+    console.print(pairs)
+    people = Table("annotator", "tasks", "skipped", "stance", "sentiment", "unclear", "added spans", "deleted spans",
+                   "seconds (total)", "seconds (median)", title="Annotators")
+    for who, s in sorted(report.annotators.items()):
+        people.add_row(who, *(str(s[k]) for k in ("tasks", "skipped", "stance", "sentiment", "unclear", "added_spans",
+                                                  "deleted_spans", "seconds_total", "seconds_median")))
+    console.print(people)
+    for who, s in sorted(report.annotators.items()):
+        for kind, rows in s["confusion"].items():
+            confusion = Table("annotator said", *sorted({m for r in rows.values() for m in r}),
+                              title=f"{who}: {kind} against the majority")
+            columns = sorted({m for r in rows.values() for m in r})
+            for said, row in sorted(rows.items()):
+                confusion.add_row(said, *(str(row.get(c, 0)) for c in columns))
+            console.print(confusion)
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if json_out is not None:
+        with atomic_write(json_out) as handle:
+            json.dump(report.to_dict(), handle, indent=2)

@@ -1,0 +1,125 @@
+"""``stancekit ls push|pull|parse|adjudicate|config``: the Label Studio round trip."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from stancekit.actors import ActorDictionary
+from stancekit.cli._app import app, cli_errors
+from stancekit.cli._studio_options import DEFAULT_URL, Actors, AnnotateDir, Project, Token, Url
+from stancekit.studio.adjudicate import AdjudicateConfig, adjudicate as adjudicate_job
+from stancekit.studio.client import StudioClient
+from stancekit.studio.config import LabelingConfig
+from stancekit.studio.parse import ParsedExport
+from stancekit.studio.pull import PullConfig, parse_saved, pull as pull_job
+from stancekit.studio.push import PushConfig, push as push_job
+
+ls_app = typer.Typer(help="Annotate in Label Studio: push tasks, pull labels, adjudicate disputes.",
+                     no_args_is_help=True)
+app.add_typer(ls_app, name="ls")
+
+
+@ls_app.command()
+@cli_errors
+def push(
+    inputs: Annotated[list[Path], typer.Argument(help="Coverage files (.txt, .jsonl, .csv) or folders.")],
+    actors: Actors,
+    project: Project,
+    model: Annotated[Optional[list[Path]], typer.Option("--model", "-m", help="A trained stancekit model "
+                     "(stance or sentiment) whose answers pre-fill the tasks; repeat for both.")] = None,
+    overlap: Annotated[int, typer.Option(help="Annotations wanted per task (Label Studio maximum_annotations).")] = 1,
+    batch_size: Annotated[int, typer.Option(help="Tasks per import request.")] = 500,
+    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Report bad documents and go on.")] = False,
+    annotate_dir: AnnotateDir = None,
+    url: Url = DEFAULT_URL,
+    token: Token = "",
+) -> None:
+    """Create or reuse a project and import one task per sentence with an actor (idempotent, resumable)."""
+    config = PushConfig(project=project, inputs=inputs, actors=actors, models=model or [], overlap=overlap,
+                        batch_size=batch_size, skip_bad=skip_bad, annotate_dir=annotate_dir)
+    with StudioClient(url, token) as client:
+        summary = push_job(config, client)
+    print(f"project {summary.project_id}: pushed {summary.pushed} task(s), {summary.already_there} already there, "
+          f"{summary.duplicates} duplicate sentence(s) in the input; {summary.requests} request(s)", file=sys.stderr)
+    print(summary.project_url)
+
+
+def _report(parsed: ParsedExport, out_dir: Path) -> None:
+    kinds: dict[str, int] = {}
+    for record in parsed.records:
+        kinds[record["kind"]] = kinds.get(record["kind"], 0) + 1
+    shown = ", ".join(f"{v} {k}" for k, v in sorted(kinds.items())) or "no annotations"
+    print(f"{len(parsed.tasks)} task(s): {shown} -> {out_dir}", file=sys.stderr)
+    if parsed.superseded:
+        print(f"note: {parsed.superseded} older annotation(s) replaced by the same annotator's later one",
+              file=sys.stderr)
+    if parsed.unknown_actors:
+        print(f"warning: {len(parsed.unknown_actors)} annotated span(s) name no actor of the dictionary; "
+              f"see {out_dir / 'unknown-actors.jsonl'} and extend the dictionary", file=sys.stderr)
+
+
+@ls_app.command()
+@cli_errors
+def pull(
+    project: Project,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder (default datasets/<project>).")] = None,
+    actors: Annotated[Optional[Path], typer.Option("--actors", "-a", help="Actor dictionary, to map spans "
+                      "annotators marked as 'other'.")] = None,
+    url: Url = DEFAULT_URL,
+    token: Token = "",
+) -> None:
+    """Export the project (full JSON snapshot, kept verbatim under raw/) and parse it into annotation records."""
+    with StudioClient(url, token) as client:
+        result = pull_job(PullConfig(project=project, out_dir=out, actors=actors), client)
+    print(f"saved {result.raw_path}", file=sys.stderr)
+    _report(result.parsed, result.out_dir)
+
+
+@ls_app.command()
+@cli_errors
+def parse(
+    export: Annotated[Path, typer.Argument(help="A saved full JSON export (raw/export-*.json).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for tasks/annotations JSONL.")],
+    actors: Annotated[Optional[Path], typer.Option("--actors", "-a", help="Actor dictionary.")] = None,
+) -> None:
+    """Parse a saved export again (offline), e.g. after extending the actor dictionary."""
+    _report(parse_saved(export, out, actors=actors), out)
+
+
+@ls_app.command()
+@cli_errors
+def adjudicate(
+    project: Project,
+    actors: Actors,
+    pulled: Annotated[Optional[Path], typer.Option("--pulled", help="Folder written by ls pull "
+                      "(default datasets/<project>).")] = None,
+    policy: Annotated[str, typer.Option(help="'all': every disagreement; 'ties': only units without a majority.")]
+        = "all",
+    annotate_dir: AnnotateDir = None,
+    url: Url = DEFAULT_URL,
+    token: Token = "",
+) -> None:
+    """Push disputed tasks to '<project> adjudication' with every annotator's answer visible."""
+    config = AdjudicateConfig(project=project, actors=actors, pulled_dir=pulled, policy=policy,
+                              annotate_dir=annotate_dir)
+    with StudioClient(url, token) as client:
+        summary = adjudicate_job(config, client)
+    print(f"{summary.disputed} disputed task(s): pushed {summary.pushed}, {summary.already_there} already in "
+          f"'{summary.title}'; pull that project when reviewed and pass it to dataset build --adjudication",
+          file=sys.stderr)
+    print(summary.project_url)
+
+
+@ls_app.command()
+@cli_errors
+def config(
+    actors: Actors,
+    adjudication: Annotated[bool, typer.Option(help="The review project's config.")] = False,
+    annotate_dir: AnnotateDir = None,
+) -> None:
+    """Print the labeling config (XML) that push gives the project."""
+    print(LabelingConfig(ActorDictionary.load(actors), annotate_dir=annotate_dir).xml(adjudication=adjudication))

@@ -1,0 +1,1 @@
+"""The Label Studio round trip: server, project, push, pull, agreement, adjudication, gold dataset."""

@@ -1,0 +1,118 @@
+"""``stancekit ls adjudicate``: disputed tasks go to a review project with every answer visible.
+
+The review project has the same labeling config plus a panel listing each annotator's answers;
+tasks are pre-filled with the majority where there is one. The adjudicator's answer wins in the
+gold set (see stancekit.studio.gold).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from stancekit.actors import ActorDictionary
+from stancekit.errors import ConfigError
+from stancekit.io import read_jsonl
+from stancekit.records import Mention
+from stancekit.studio.client import StudioClient
+from stancekit.studio.config import LabelingConfig
+from stancekit.studio.gold import POLICIES, TaskAnswers, collect, disputes, resolve
+from stancekit.studio.pull import ANNOTATIONS_FILE, TASKS_FILE, slug
+from stancekit.studio.push import ensure_project, existing_keys, import_new
+from stancekit.studio.tasks import region_id, sentiment_result, span_result, stance_result
+
+MAJORITY_VERSION = "majority"
+
+
+def adjudication_title(project: str) -> str:
+    """The review project's title (Label Studio allows 50 characters)."""
+    suffix = " adjudication"
+    return project[: 50 - len(suffix)] + suffix
+
+
+@dataclass
+class AdjudicateConfig:
+    """Which pulled project to review, with which dictionary, under which dispute policy."""
+
+    project: str
+    actors: Path
+    pulled_dir: Path | None = None  # default: datasets/<slug of project>
+    policy: str = "all"
+    batch_size: int = 500
+    annotate_dir: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.policy not in POLICIES:
+            raise ConfigError(f"unknown dispute policy {self.policy!r}; expected one of {POLICIES}")
+        self.actors = Path(self.actors)
+        self.pulled_dir = Path(self.pulled_dir) if self.pulled_dir is not None else Path("datasets") / slug(self.project)
+        for name in (TASKS_FILE, ANNOTATIONS_FILE):
+            if not (self.pulled_dir / name).is_file():
+                raise ConfigError(f"{self.pulled_dir / name} not found; run stancekit ls pull --project "
+                                  f"{self.project!r} first")
+
+
+@dataclass
+class AdjudicateSummary:
+    project_id: int
+    project_url: str
+    title: str
+    disputed: int
+    pushed: int
+    already_there: int
+
+
+def _said(entry: TaskAnswers, who: str, span: tuple[str, int, int]) -> str:
+    if span not in entry.spans[who]:
+        return "(no span)"
+    return entry.spans[who][span] or "(no stance)"
+
+
+def answers_text(entry: TaskAnswers) -> str:
+    """Every annotator's answer, one line per span and one for the sentiment."""
+    lines = []
+    for span in sorted({s for w in entry.annotators for s in entry.spans[w]}, key=lambda s: (s[1], s[2], s[0])):
+        actor, start, end = span
+        said = " | ".join(f"{w} = {_said(entry, w, span)}" for w in entry.annotators)
+        lines.append(f"{actor} {entry.task['text'][start:end]!r} [{start}:{end}]: {said}")
+    lines.append("sentiment: " + " | ".join(f"{w} = {entry.sentiment[w] or '(none)'}" for w in entry.annotators))
+    return "\n".join(lines)
+
+
+def review_task(entry: TaskAnswers) -> dict[str, Any]:
+    """A review task: the original data, the answers panel, and the majority as pre-annotation."""
+    task = entry.task
+    data = {"text": task["text"], **task.get("context", {}), "answers": answers_text(entry),
+            "task_key": task["task_key"], "doc_id": task["doc_id"], "sent_idx": task["sent_idx"],
+            "start": task["start"], "end": task["end"], "mentions": task["mentions"],
+            "meta": json.dumps(task["meta"], ensure_ascii=False, sort_keys=True)}
+    for name in ("before", "after", "source"):
+        data.setdefault(name, "")
+    gold = resolve(entry)
+    results = []
+    for index, m in enumerate(gold["mentions"] if gold else []):
+        mention = Mention(m["actor"], m["start"], m["end"], m["text"])
+        rid = region_id(index, mention)
+        results.append(span_result(rid, mention))
+        if m["stance"] is not None:
+            results.append(stance_result(rid, mention, m["stance"]))
+    if gold and gold["sentiment"] is not None:
+        results.append(sentiment_result(gold["sentiment"]))
+    return {"data": data, "predictions": [{"model_version": MAJORITY_VERSION, "score": 1.0, "result": results}]}
+
+
+def adjudicate(config: AdjudicateConfig, client: StudioClient) -> AdjudicateSummary:
+    """Push the disputed tasks of a pulled project to its review project (idempotent)."""
+    tasks = list(read_jsonl(config.pulled_dir / TASKS_FILE))
+    records = list(read_jsonl(config.pulled_dir / ANNOTATIONS_FILE))
+    disputed = [entry for entry in collect(tasks, records).values() if disputes(entry, policy=config.policy)]
+    labeling = LabelingConfig(ActorDictionary.load(config.actors), annotate_dir=config.annotate_dir)
+    title = adjudication_title(config.project)
+    project = ensure_project(client, title, labeling, overlap=1, model_version=MAJORITY_VERSION, adjudication=True)
+    on_server = existing_keys(client, project["id"])
+    new = [review_task(e) for e in disputed if e.task["task_key"] not in on_server]
+    pushed = import_new(client, project["id"], new, batch_size=config.batch_size)
+    return AdjudicateSummary(project["id"], client.project_url(project["id"]), title, len(disputed), pushed,
+                             len(disputed) - len(new))

@@ -1,0 +1,157 @@
+"""Inter-annotator agreement from annotation records (Label Studio Community Edition has none).
+
+Units: a stance unit is (task, actor span); a sentiment unit is the task. Krippendorff's alpha
+(nominal, missing values allowed), pairwise Cohen's kappa, and per annotator: counts, time, and
+a confusion table against the majority. "unclear" is a category like any other here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import krippendorff
+import numpy as np
+
+ALPHA_WARNING = 0.667  # Krippendorff: below this, draw no conclusions from the labels
+
+Unit = tuple  # ("stance", task_key, actor, start, end) or ("sentiment", task_key)
+
+
+def units(records: Iterable[dict[str, Any]]) -> dict[str, dict[Unit, dict[str, str]]]:
+    """{"stance"|"sentiment": {unit: {annotator: label}}} from the records that carry a label."""
+    found: dict[str, dict[Unit, dict[str, str]]] = {"stance": defaultdict(dict), "sentiment": defaultdict(dict)}
+    for record in records:
+        if record.get("label") is None:
+            continue
+        if record["kind"] == "stance":
+            unit = ("stance", record["task_key"], record["actor"], record["start"], record["end"])
+        elif record["kind"] == "sentiment":
+            unit = ("sentiment", record["task_key"])
+        else:
+            continue
+        found[record["kind"]][unit][record["annotator"]] = record["label"]
+    return found
+
+
+def majority(votes: Iterable[str]) -> str | None:
+    """The label with more votes than any other, or None on a tie."""
+    ranked = Counter(votes).most_common()
+    if not ranked or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
+        return None
+    return ranked[0][0]
+
+
+def krippendorff_alpha(table: dict[Unit, dict[str, str]]) -> float | None:
+    """Nominal alpha over units with at least two answers; None when undefined (one label only, no pairs)."""
+    annotators = sorted({a for answers in table.values() for a in answers})
+    paired = [answers for answers in table.values() if len(answers) >= 2]
+    labels = sorted({label for answers in paired for label in answers.values()})
+    if len(annotators) < 2 or not paired or len(labels) < 2:
+        return None
+    code = {label: i for i, label in enumerate(labels)}
+    matrix = np.full((len(annotators), len(paired)), np.nan)
+    for j, answers in enumerate(paired):
+        for i, annotator in enumerate(annotators):
+            if annotator in answers:
+                matrix[i, j] = code[answers[annotator]]
+    return float(krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal"))
+
+
+def cohen_kappa(pairs: list[tuple[str, str]]) -> float | None:
+    """Cohen's kappa of two annotators' labels; None when chance agreement is total (or no pairs)."""
+    if not pairs:
+        return None
+    n = len(pairs)
+    observed = sum(a == b for a, b in pairs) / n
+    left, right = Counter(a for a, _ in pairs), Counter(b for _, b in pairs)
+    expected = sum(left[label] * right[label] for label in left) / (n * n)
+    return None if expected == 1 else (observed - expected) / (1 - expected)
+
+
+def pairwise_kappa(table: dict[Unit, dict[str, str]]) -> list[dict[str, Any]]:
+    """Cohen's kappa for every pair of annotators over the units both answered."""
+    annotators = sorted({a for answers in table.values() for a in answers})
+    pairs = []
+    for a, b in itertools.combinations(annotators, 2):
+        both = [(ans[a], ans[b]) for ans in table.values() if a in ans and b in ans]
+        kappa = cohen_kappa(both)
+        agreed = sum(x == y for x, y in both)
+        pairs.append({"annotators": [a, b], "units": len(both), "agreed": agreed, "kappa": kappa})
+    return pairs
+
+
+@dataclass
+class AgreementReport:
+    """Everything ``stancekit agreement`` prints, JSON-ready."""
+
+    alpha: dict[str, float | None] = field(default_factory=dict)
+    units: dict[str, int] = field(default_factory=dict)
+    kappa: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    annotators: dict[str, dict[str, Any]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"alpha": self.alpha, "units": self.units, "kappa": self.kappa, "annotators": self.annotators,
+                "warnings": self.warnings, "alpha_threshold": ALPHA_WARNING}
+
+
+def agreement(records: list[dict[str, Any]]) -> AgreementReport:
+    """Agreement for stance and sentiment, per-annotator counts, time and confusion against the majority."""
+    report = AgreementReport()
+    tables = units(records)
+    for kind, table in tables.items():
+        report.alpha[kind] = krippendorff_alpha(table)
+        report.units[kind] = sum(1 for answers in table.values() if len(answers) >= 2)
+        report.kappa[kind] = pairwise_kappa(table)
+        alpha = report.alpha[kind]
+        if alpha is None:
+            report.warnings.append(f"{kind}: alpha undefined ({report.units[kind]} unit(s) with 2+ answers, "
+                                   "need 2+ annotators and 2+ labels in use)")
+        elif alpha < ALPHA_WARNING:
+            report.warnings.append(f"{kind}: alpha {alpha:.3f} is below {ALPHA_WARNING}: the labels are not "
+                                   "reliable enough to train or report on; revise the guidelines and re-annotate")
+    report.annotators = per_annotator(records, tables)
+    return report
+
+
+def per_annotator(records: list[dict[str, Any]], tables: dict[str, dict[Unit, dict[str, str]]]) -> dict[str, Any]:
+    stats: dict[str, dict[str, Any]] = {}
+    lead: dict[str, dict[Any, float]] = defaultdict(dict)
+    for record in records:
+        who = record["annotator"]
+        entry = stats.setdefault(who, {"tasks": set(), "skipped": 0, "stance": 0, "sentiment": 0, "unclear": 0,
+                                       "added_spans": 0, "deleted_spans": 0})
+        kind = record["kind"]
+        if kind == "skipped":
+            entry["skipped"] += 1
+        else:
+            entry["tasks"].add(record["task_key"])
+        if kind in ("stance", "sentiment") and record.get("label") is not None:
+            entry[kind] += 1
+            entry["unclear"] += record["label"] == "unclear"
+        entry["added_spans"] += kind == "stance" and record.get("origin") == "added"
+        entry["deleted_spans"] += kind == "span_deleted"
+        lead[who][record.get("annotation_id")] = float(record.get("lead_time") or 0.0)
+    for who, entry in stats.items():
+        entry["tasks"] = len(entry["tasks"])
+        times = list(lead[who].values())
+        entry["seconds_total"] = round(sum(times), 1)
+        entry["seconds_median"] = round(statistics.median(times), 1) if times else None
+        entry["confusion"] = {}
+    for kind, table in tables.items():
+        for answers in table.values():
+            if len(answers) < 2:
+                continue
+            top = majority(answers.values())
+            if top is None:
+                continue
+            for who, label in answers.items():
+                row = stats[who]["confusion"].setdefault(kind, {})
+                row.setdefault(label, {}).setdefault(top, 0)
+                row[label][top] += 1
+    return stats

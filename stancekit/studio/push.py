@@ -1,0 +1,189 @@
+"""``stancekit ls push``: coverage -> one Label Studio task per sentence with actors, pre-annotated.
+
+Idempotent and resumable: the tasks already in the project are found by their task key and
+never pushed again, so re-running after an interruption pushes exactly what is missing.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from stancekit.actors import ActorDictionary
+from stancekit.errors import ConfigError
+from stancekit.extract import ExtractConfig, ExtractSummary, iter_records
+from stancekit.records import Sentence
+from stancekit.studio.client import StudioClient
+from stancekit.studio.config import LabelingConfig
+from stancekit.studio.tasks import DICTIONARY_VERSION, prediction, task_data, with_context
+
+
+@dataclass
+class PushConfig:
+    """Which coverage goes to which project, pre-annotated how, in batches of what size."""
+
+    project: str
+    inputs: list[Path]
+    actors: Path
+    models: list[Path] = field(default_factory=list)
+    overlap: int = 1
+    batch_size: int = 500
+    skip_bad: bool = False
+    annotate_dir: Path | None = None
+
+    def __post_init__(self) -> None:
+        self.project = self.project.strip()
+        if len(self.project) < 3 or len(self.project) > 50:
+            raise ConfigError(f"project title must have 3-50 characters (a Label Studio limit), found {self.project!r}")
+        self.inputs = [Path(p) for p in self.inputs]
+        if not self.inputs:
+            raise ConfigError("no coverage given: expected one or more files or folders")
+        self.actors = Path(self.actors)
+        self.models = [Path(p) for p in self.models]
+        if self.overlap < 1:
+            raise ConfigError(f"overlap (annotations wanted per task) must be >= 1, found {self.overlap}")
+        if not 1 <= self.batch_size <= 10_000:
+            raise ConfigError(f"batch size must be 1-10000 tasks, found {self.batch_size}")
+
+
+@dataclass
+class PushSummary:
+    project_id: int = 0
+    project_url: str = ""
+    pushed: int = 0
+    already_there: int = 0
+    duplicates: int = 0
+    sentences: int = 0
+    requests: int = 0
+    extract: ExtractSummary = field(default_factory=ExtractSummary)
+
+
+def ensure_project(client: StudioClient, title: str, labeling: LabelingConfig, *, overlap: int,
+                   model_version: str, adjudication: bool = False) -> dict[str, Any]:
+    """Create the project, or bring an existing one with this title up to date."""
+    settings = {
+        "title": title,
+        "label_config": labeling.xml(adjudication=adjudication),
+        "expert_instruction": labeling.instructions(),
+        "show_instruction": True,
+        "maximum_annotations": overlap,
+        "model_version": model_version,
+        "show_skip_button": True,
+        "show_collab_predictions": True,
+        "sampling": "Sequential sampling",
+    }
+    project = client.find_project(title)
+    if project is None:
+        return client.create_project(settings)
+    return client.update_project(project["id"], settings)
+
+
+def existing_keys(client: StudioClient, project_id: int) -> set[str]:
+    """The task keys already in the project (tasks without a key are not stancekit's)."""
+    return {t["data"]["task_key"] for t in client.iter_tasks(project_id) if "task_key" in t.get("data", {})}
+
+
+def import_new(client: StudioClient, project_id: int, tasks: Iterable[dict[str, Any]], *, batch_size: int,
+               progress: Callable[[int], None] | None = None) -> int:
+    """Import tasks in batches; each batch is one request, committed whole or not at all."""
+    pushed = 0
+    batch: list[dict[str, Any]] = []
+    for task in tasks:
+        batch.append(task)
+        if len(batch) >= batch_size:
+            pushed += client.import_tasks(project_id, batch)
+            batch = []
+            if progress is not None:
+                progress(pushed)
+    if batch:
+        pushed += client.import_tasks(project_id, batch)
+        if progress is not None:
+            progress(pushed)
+    return pushed
+
+
+class ModelAnswers:
+    """Stance and/or sentiment answers from trained stancekit models, for pre-annotation."""
+
+    def __init__(self, paths: list[Path]):
+        from stancekit.classifier import load_model
+
+        self.stance = self.sentiment = None
+        for path in paths:
+            model = load_model(path)
+            slot = "stance" if model.task == "stance" else "sentiment"
+            if getattr(self, slot) is not None:
+                raise ConfigError(f"two {slot} models given ({path} and another); give at most one per task")
+            setattr(self, slot, model)
+        names = [m.name for m in (self.stance, self.sentiment) if m is not None]
+        self.version = "+".join([DICTIONARY_VERSION, *names])
+
+    def predictions(self, sentences: list[Sentence]) -> list[dict[str, Any]]:
+        stances = self.stance.predict_stance(sentences) if self.stance is not None else [None] * len(sentences)
+        sentiments = (self.sentiment.predict_sentiment(sentences) if self.sentiment is not None
+                      else [None] * len(sentences))
+        return [prediction(s, model_version=self.version, stances=st, sentiment=se)
+                for s, st, se in zip(sentences, stances, sentiments)]
+
+
+def build_tasks(sentences: Iterable[Sentence], *, on_server: set[str], summary: PushSummary,
+                answers: ModelAnswers | None, batch_size: int) -> Iterator[dict[str, Any]]:
+    """Tasks for the sentences with actors not yet on the server (model answers computed per batch)."""
+    seen: set[str] = set()
+    pending: list[tuple[Sentence, dict[str, Any]]] = []
+
+    def flush() -> Iterator[dict[str, Any]]:
+        preds = (answers.predictions([s for s, _ in pending]) if answers is not None
+                 else [prediction(s, model_version=DICTIONARY_VERSION) for s, _ in pending])
+        for (_, data), pred in zip(pending, preds):
+            yield {"data": data, "predictions": [pred]}
+        pending.clear()
+
+    for sentence, before, after in with_context(sentences):
+        if not sentence.mentions:
+            continue
+        summary.sentences += 1
+        data = task_data(sentence, before, after)
+        key = data["task_key"]
+        if key in seen:
+            summary.duplicates += 1
+            continue
+        seen.add(key)
+        if key in on_server:
+            summary.already_there += 1
+            continue
+        pending.append((sentence, data))
+        if len(pending) >= batch_size:
+            yield from flush()
+    if pending:
+        yield from flush()
+
+
+def push(config: PushConfig, client: StudioClient, *, quiet: bool = False) -> PushSummary:
+    """Run the push job against a connected client; returns what was pushed and skipped."""
+    dictionary = ActorDictionary.load(config.actors)
+    labeling = LabelingConfig(dictionary, annotate_dir=config.annotate_dir)
+    answers = ModelAnswers(config.models) if config.models else None
+    version = answers.version if answers is not None else DICTIONARY_VERSION
+    summary = PushSummary()
+    requests_before = client.requests
+    project = ensure_project(client, config.project, labeling, overlap=config.overlap, model_version=version)
+    summary.project_id, summary.project_url = project["id"], client.project_url(project["id"])
+    skip = existing_keys(client, project["id"])
+    extract_config = ExtractConfig(inputs=config.inputs, actors=config.actors, skip_bad=config.skip_bad)
+    sentences = iter_records(extract_config, summary.extract,
+                             on_bad=None if quiet else lambda err: print(f"skipped: {err}", file=sys.stderr))
+
+    def progress(done: int) -> None:
+        if not quiet:
+            print(f"pushed {done} task(s) to project {project['id']}", file=sys.stderr)
+
+    summary.pushed = import_new(client, project["id"],
+                                build_tasks(sentences, on_server=skip, summary=summary, answers=answers,
+                                            batch_size=config.batch_size),
+                                batch_size=config.batch_size, progress=progress)
+    summary.requests = client.requests - requests_before
+    return summary

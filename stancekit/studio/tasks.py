@@ -1,0 +1,123 @@
+"""Sentence records as Label Studio tasks: a stable task key, context, and pre-annotations.
+
+Task ids are reused by Label Studio's SQLite after deletes, so every task carries its own
+key in its data: ``<doc_id>:<sent_idx>:<first 12 hex of sha1(text)>``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from stancekit.records import Mention, Sentence
+
+ACTOR_FIELD = "actor"
+STANCE_FIELD = "stance"
+SENTIMENT_FIELD = "sentiment"
+TEXT_FIELD = "text"
+DICTIONARY_VERSION = "dictionary"
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+
+
+def task_key(doc_id: str, sent_idx: int, text: str) -> str:
+    """The stable key of a sentence task (never the Label Studio task id)."""
+    return f"{doc_id}:{sent_idx}:{text_hash(text)}"
+
+
+def key_matches(key: str, text: str) -> bool:
+    """Whether ``text`` is still the text the key was made from."""
+    return key.rsplit(":", 1)[-1] == text_hash(text)
+
+
+def source_line(meta: dict[str, Any]) -> str:
+    """The outlet, date and title shown above the sentence."""
+    parts = [str(meta[k]) for k in ("outlet", "date", "title") if meta.get(k)]
+    return " · ".join(parts)
+
+
+def with_context(sentences: Iterable[Sentence]) -> Iterator[tuple[Sentence, str, str]]:
+    """Each sentence with the previous and next sentence of the same document (streams)."""
+    previous: Sentence | None = None
+    current: Sentence | None = None
+    for sentence in sentences:
+        if current is not None:
+            same_doc = sentence.doc_id == current.doc_id
+            yield current, _text_if_same(previous, current), sentence.text if same_doc else ""
+        previous, current = current, sentence
+    if current is not None:
+        yield current, _text_if_same(previous, current), ""
+
+
+def _text_if_same(previous: Sentence | None, sentence: Sentence) -> str:
+    return previous.text if previous is not None and previous.doc_id == sentence.doc_id else ""
+
+
+def task_data(sentence: Sentence, before: str, after: str) -> dict[str, Any]:
+    """The task's data: what annotators see plus what ``pull`` needs to rebuild the record."""
+    return {
+        TEXT_FIELD: sentence.text,
+        "before": before,
+        "after": after,
+        "source": source_line(sentence.meta),
+        "answers": "",
+        "task_key": task_key(sentence.doc_id, sentence.sent_idx, sentence.text),
+        "doc_id": sentence.doc_id,
+        "sent_idx": sentence.sent_idx,
+        "start": sentence.start,
+        "end": sentence.end,
+        "mentions": [m.to_dict() for m in sentence.mentions],
+        "meta": json.dumps(sentence.meta, ensure_ascii=False, sort_keys=True),
+    }
+
+
+def region_id(index: int, mention: Mention) -> str:
+    return f"m{index}-{mention.start}-{mention.end}"
+
+
+def span_result(rid: str, mention: Mention) -> dict[str, Any]:
+    return {"id": rid, "from_name": ACTOR_FIELD, "to_name": TEXT_FIELD, "type": "labels",
+            "value": {"start": mention.start, "end": mention.end, "text": mention.text, "labels": [mention.actor]}}
+
+
+def stance_result(rid: str, mention: Mention, label: str, score: float | None = None) -> dict[str, Any]:
+    result = {"id": rid, "from_name": STANCE_FIELD, "to_name": TEXT_FIELD, "type": "choices",
+              "value": {"start": mention.start, "end": mention.end, "text": mention.text, "choices": [label]}}
+    if score is not None:
+        result["score"] = score
+    return result
+
+
+def sentiment_result(label: str, score: float | None = None) -> dict[str, Any]:
+    result = {"id": "sentiment", "from_name": SENTIMENT_FIELD, "to_name": TEXT_FIELD, "type": "choices",
+              "value": {"choices": [label]}}
+    if score is not None:
+        result["score"] = score
+    return result
+
+
+def prediction(sentence: Sentence, *, model_version: str, stances: list[dict[str, float]] | None = None,
+               sentiment: dict[str, float] | None = None) -> dict[str, Any]:
+    """The pre-annotation: every dictionary span, plus a model's stance and sentiment when given.
+
+    ``score`` is the model's confidence in its weakest answer (1.0 for dictionary spans alone).
+    """
+    results: list[dict[str, Any]] = []
+    confidences: list[float] = []
+    for index, mention in enumerate(sentence.mentions):
+        rid = region_id(index, mention)
+        results.append(span_result(rid, mention))
+        if stances is not None:
+            label, prob = max(stances[index].items(), key=lambda kv: kv[1])
+            results.append(stance_result(rid, mention, label, round(prob, 4)))
+            confidences.append(prob)
+    if sentiment is not None:
+        label, prob = max(sentiment.items(), key=lambda kv: kv[1])
+        results.append(sentiment_result(label, round(prob, 4)))
+        confidences.append(prob)
+    score = round(min(confidences), 4) if confidences else 1.0
+    return {"model_version": model_version, "score": score, "result": results}

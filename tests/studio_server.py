@@ -1,0 +1,62 @@
+"""A real Label Studio for the tests: one per test session, on a free port, in a temp data dir.
+
+Registered in conftest.py (pytest_plugins). Started only when a test asks for it; stopped by PID at
+the end of the session. Concurrent sessions on one machine never share a port or a data dir.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from stancekit.studio.client import StudioClient, sign_up
+from stancekit.studio.server import RunningServer, ServerConfig, start_server
+
+
+@dataclass
+class Studio:
+    """The running server, its admin token, and a way to kill and restart it (fault tests)."""
+
+    server: RunningServer
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def token(self) -> str:
+        return self.server.config.token
+
+    def client(self, token: str | None = None) -> StudioClient:
+        return StudioClient(self.url, token or self.token)
+
+    def kill(self) -> None:
+        self.server.stop(timeout=10)
+
+    def restart(self) -> None:
+        """Start again on the same port and data dir (a restart takes seconds, not a minute)."""
+        self.server = start_server(self.server.config, progress=False)
+
+
+@pytest.fixture(scope="session")
+def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
+    data_dir: Path = tmp_path_factory.mktemp("label-studio")
+    config = ServerConfig(data_dir=data_dir, token=secrets.token_hex(20), password=secrets.token_urlsafe(12))
+    studio = Studio(start_server(config, progress=False))
+    try:
+        yield studio
+    finally:
+        studio.kill()
+
+
+@pytest.fixture(scope="session")
+def annotator_tokens(studio: Studio) -> dict[str, str]:
+    """Two annotators who signed up through an invite link, as real annotators do: e-mail -> token."""
+    with studio.client() as admin:
+        invite = admin.invite_url()
+    people = ("ana@stancekit.test", "ben@stancekit.test")
+    return {email: sign_up(invite, email, secrets.token_urlsafe(12)) for email in people}
