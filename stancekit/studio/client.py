@@ -121,6 +121,10 @@ class StudioClient:
     def update_project(self, project_id: int, settings: dict[str, Any]) -> dict[str, Any]:
         return self.patch(f"/api/projects/{project_id}", settings)
 
+    def validate_label_config(self, xml: str) -> None:
+        """Ask the server whether a labeling config is valid (StudioError with its reasons if not)."""
+        self._send("POST", "/api/projects/validate", json={"label_config": xml})
+
     def project_url(self, project_id: int) -> str:
         return f"{self.url}/projects/{project_id}/data"
 
