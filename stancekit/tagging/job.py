@@ -1,0 +1,276 @@
+"""The tagging job behind ``stancekit tag``: coverage in, stance-tagged sentence records out.
+
+Documents are streamed and processed in chunks of ``chunk_documents``. Each finished chunk
+is written atomically to a work folder beside the output (``.<output name>.parts/``); once
+all chunks are done they are joined into the output (atomically) and the work folder is
+removed. Re-running an interrupted job with the same options resumes after the last
+finished chunk: earlier documents are read but not tagged again, and since chunk
+boundaries and model batches are fixed by the input and the options, the output is
+byte-identical to that of an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from stancekit.actors import ActorDictionary, DictionaryMatcher
+from stancekit.errors import ConfigError, InputError
+from stancekit.io import atomic_write
+from stancekit.pipeline import iter_sentences
+from stancekit.readers import iter_documents, iter_input_files
+from stancekit.records import Document
+from stancekit.tagging.batch import Engine, LocalEngine, Models, tag_sentences
+from stancekit.tagging.formats import FORMATS, join_chunk_files, output_format, write_chunk_file
+
+PRECISIONS = ("fp32", "int8")
+ENGINES = ("local", "ray")
+JOB_FILE = "job.json"
+
+
+@dataclass
+class TagConfig:
+    """What to read, which actors to find, which models to run and where to write."""
+
+    inputs: list[Path]
+    model: Path
+    actors: Path
+    output: Path
+    sentiment_model: Path | None = None
+    skip_bad: bool = False
+    device: str = "auto"
+    precision: str = "fp32"
+    batch_size: int = 64
+    chunk_documents: int = 200
+    threads: int | None = None
+    engine: str = "local"
+    ray_actors: int = 2
+    ray_address: str | None = None
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        self.inputs = [Path(p) for p in self.inputs]
+        if not self.inputs:
+            raise ConfigError("no input given: expected one or more files or folders of coverage")
+        self.model, self.actors, self.output = Path(self.model), Path(self.actors), Path(self.output)
+        if self.sentiment_model is not None:
+            self.sentiment_model = Path(self.sentiment_model)
+        for what, path in (("--model", self.model), ("--sentiment-model", self.sentiment_model)):
+            if path is not None and not path.is_dir():
+                raise ConfigError(f"{what} {path} is not a folder; expected a model trained by `stancekit train`")
+        if not self.actors.is_file():
+            raise ConfigError(f"--actors {self.actors} does not exist; expected an actor dictionary (YAML)")
+        if self.output.suffix.lower() not in FORMATS:
+            raise ConfigError(f"output {self.output} must end in one of {', '.join(FORMATS)} (it picks the format)")
+        if self.output.resolve() in {p.resolve() for p in self.inputs}:
+            raise ConfigError(f"output {self.output} is also an input; choose another output path")
+        if self.precision not in PRECISIONS:
+            raise ConfigError(f"--precision must be one of {', '.join(PRECISIONS)}, found {self.precision!r}")
+        if self.engine not in ENGINES:
+            raise ConfigError(f"--engine must be one of {', '.join(ENGINES)}, found {self.engine!r}")
+        for name in ("batch_size", "chunk_documents", "ray_actors"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name.replace('_', '-')} must be at least 1, found {getattr(self, name)}")
+        if self.threads is not None and self.threads < 1:
+            raise ConfigError(f"--threads must be at least 1, found {self.threads}")
+
+    @property
+    def work_dir(self) -> Path:
+        return self.output.with_name(f".{self.output.name}.parts")
+
+
+@dataclass
+class TagSummary:
+    documents: int = 0
+    resumed_documents: int = 0
+    sentences: int = 0
+    mentions: int = 0
+    seconds: float = 0.0
+    skipped: list[InputError] = field(default_factory=list)
+
+    @property
+    def mentions_per_second(self) -> float:
+        return self.mentions / self.seconds if self.seconds else 0.0
+
+
+def default_threads() -> int:
+    """The CPU cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def load_models(*, model: Path, sentiment_model: Path | None = None, device: str = "auto",
+                batch_size: int = 64, precision: str = "fp32") -> Models:
+    """Load the stance (and sentiment) classifier, int8-quantized when asked."""
+    from stancekit.classifier import load_model
+
+    stance = load_model(model, device=device, batch_size=batch_size)
+    if stance.task != "stance":
+        raise ConfigError(f"--model {model} is a {stance.task} model; expected a stance model")
+    sentiment = None
+    if sentiment_model is not None:
+        sentiment = load_model(sentiment_model, device=device, batch_size=batch_size)
+        if sentiment.task != "sentiment":
+            raise ConfigError(f"--sentiment-model {sentiment_model} is a {sentiment.task} model; "
+                              "expected a sentiment model")
+    if precision == "int8":
+        from stancekit.quantization import quantize
+
+        stance = quantize(stance)
+        sentiment = quantize(sentiment) if sentiment is not None else None
+    return Models(stance=stance, sentiment=sentiment)
+
+
+def model_options(config: TagConfig) -> dict[str, Any]:
+    """The keyword arguments of :func:`load_models` for a job (also shipped to Ray actors)."""
+    return {"model": config.model, "sentiment_model": config.sentiment_model, "device": config.device,
+            "batch_size": config.batch_size, "precision": config.precision}
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha1(path.read_bytes()).hexdigest()[:16]
+
+
+def job_fingerprint(config: TagConfig, models: Models) -> dict[str, Any]:
+    """Everything that decides the output bytes; a resumed job must match it exactly.
+
+    ``skip_bad`` is not part of it: chunks finished before a run stopped at a bad document
+    are the same with ``--skip-bad``, so a failed run can be resumed with it.
+    """
+    files = [{"path": str(p.resolve()), "size": p.stat().st_size, "mtime_ns": p.stat().st_mtime_ns}
+             for p in iter_input_files(config.inputs)]
+    return {
+        "inputs": files,
+        "actors": _file_digest(config.actors),
+        "model": getattr(models.stance, "name", str(config.model)),
+        "sentiment_model": getattr(models.sentiment, "name", None),
+        "precision": config.precision,
+        "batch_size": config.batch_size,
+        "chunk_documents": config.chunk_documents,
+        "format": config.output.suffix.lower(),
+    }
+
+
+def _prepare_work_dir(config: TagConfig, fingerprint: dict[str, Any]) -> int:
+    """Create or reopen the work folder; return how many chunks are already finished."""
+    work = config.work_dir
+    job_file = work / JOB_FILE
+    if job_file.is_file():
+        previous = json.loads(job_file.read_text(encoding="utf-8"))
+        if previous != fingerprint:
+            changed = sorted(k for k in fingerprint if previous.get(k) != fingerprint[k])
+            raise ConfigError(f"{work} holds an unfinished job with different {', '.join(changed)}; "
+                              f"re-run with the same inputs and options to resume, or delete {work} to start over")
+        finished = 0
+        while _chunk_path(config, finished).is_file():
+            finished += 1
+        return finished
+    work.mkdir(parents=True, exist_ok=True)
+    with atomic_write(job_file) as handle:
+        json.dump(fingerprint, handle, indent=1)
+    return 0
+
+
+def _chunk_path(config: TagConfig, index: int) -> Path:
+    return config.work_dir / f"chunk-{index:08d}{config.output.suffix.lower()}"
+
+
+def _chunks(documents: Iterable[Document], size: int) -> Iterator[list[Document]]:
+    iterator = iter(documents)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+class ProgressBar:
+    """Documents and mentions done, with their rates, on stderr (silent when disabled)."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.start = time.perf_counter()
+        self._progress = None
+        if enabled:
+            from rich.console import Console
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                                      console=Console(stderr=True), transient=False)
+            self._task = self._progress.add_task("tagging", total=None)
+            self._progress.start()
+
+    def update(self, summary: TagSummary) -> None:
+        if self._progress is None:
+            return
+        elapsed = max(time.perf_counter() - self.start, 1e-9)
+        done = summary.documents - summary.resumed_documents
+        resumed = f" ({summary.resumed_documents} resumed)" if summary.resumed_documents else ""
+        self._progress.update(self._task, description=(
+            f"{summary.documents} docs{resumed}, {summary.mentions} mentions | "
+            f"{done / elapsed:.1f} docs/s, {summary.mentions / elapsed:.1f} mentions/s"))
+
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+def make_engine(config: TagConfig, models: Models) -> Engine:
+    if config.engine == "ray":
+        from stancekit.ray_engine import RayEngine
+
+        return RayEngine(model_options(config), actors=config.ray_actors, address=config.ray_address)
+    return LocalEngine(models)
+
+
+def tag(config: TagConfig, *, on_bad: Callable[[InputError], None] | None = None) -> TagSummary:
+    """Run the job (resuming an interrupted one); return what was done."""
+    import torch
+
+    torch.set_num_threads(config.threads or default_threads())
+    summary = TagSummary()
+    if on_bad is None:
+        on_bad = lambda err: print(f"skipped: {err}", file=sys.stderr)  # noqa: E731
+
+    def bad(err: InputError) -> None:
+        summary.skipped.append(err)
+        on_bad(err)
+
+    dictionary = ActorDictionary.load(config.actors)
+    matcher = DictionaryMatcher(dictionary)
+    models = load_models(**model_options(config))
+    fmt = output_format(config.output, models.stance.labels,
+                        models.sentiment.labels if models.sentiment is not None else ())
+    finished = _prepare_work_dir(config, job_fingerprint(config, models))
+    engine = make_engine(config, models)
+    progress = ProgressBar(config.progress)
+    start = time.perf_counter()
+    chunks = 0
+    try:
+        documents = iter_documents(config.inputs, skip_bad=config.skip_bad, on_bad=bad)
+        for index, chunk in enumerate(_chunks(documents, config.chunk_documents)):
+            chunks = index + 1
+            summary.documents += len(chunk)
+            if index < finished:
+                summary.resumed_documents += len(chunk)
+                progress.update(summary)
+                continue
+            sentences = list(iter_sentences(chunk, matcher=matcher))
+            records = tag_sentences(sentences, engine=engine, batch_size=config.batch_size,
+                                    sentiment=models.sentiment is not None)
+            write_chunk_file(fmt, records, _chunk_path(config, index))
+            summary.sentences += len(sentences)
+            summary.mentions += sum(len(s.mentions) for s in sentences)
+            summary.seconds = time.perf_counter() - start
+            progress.update(summary)
+    finally:
+        progress.close()
+    join_chunk_files(fmt, [_chunk_path(config, i) for i in range(chunks)], config.output)
+    shutil.rmtree(config.work_dir)
+    summary.seconds = time.perf_counter() - start
+    return summary
