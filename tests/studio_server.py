@@ -1,20 +1,24 @@
 """A real Label Studio for the tests: one per test session, on a free port, in a temp data dir.
 
-Registered in conftest.py (pytest_plugins). Started only when a test asks for it; stopped by PID at
-the end of the session. Concurrent sessions on one machine never share a port or a data dir.
+Registered in conftest.py (pytest_plugins). Started only when a test asks for it, through the
+users' own command (``stancekit studio start``), and stopped by PID (``stancekit studio stop``)
+at the end of the session. Concurrent sessions on one machine never share a port or a data dir.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from stancekit.cli import app
 from stancekit.studio.client import StudioClient, sign_up
-from stancekit.studio.server import RunningServer, ServerConfig, start_server
+from stancekit.studio.server import RunningServer, ServerConfig, free_port, start_server, write_state
 
 
 @dataclass
@@ -40,17 +44,27 @@ class Studio:
     def restart(self) -> None:
         """Start again on the same port and data dir (a restart takes seconds, not a minute)."""
         self.server = start_server(self.server.config, progress=False)
+        write_state(self.server)
 
 
 @pytest.fixture(scope="session")
 def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
     data_dir: Path = tmp_path_factory.mktemp("label-studio")
-    config = ServerConfig(data_dir=data_dir, token=secrets.token_hex(20), password=secrets.token_urlsafe(12))
-    studio = Studio(start_server(config, progress=False))
+    token, password, port = secrets.token_hex(20), secrets.token_urlsafe(12), free_port()
+    runner = CliRunner()
+    started = runner.invoke(app, ["studio", "start", "--data-dir", str(data_dir), "--port", str(port)],
+                            env={"LABEL_STUDIO_API_KEY": token, "LABEL_STUDIO_PASSWORD": password})
+    if started.exit_code != 0:
+        pytest.fail(f"stancekit studio start failed: {started.output}")
+    assert token not in started.output and password not in started.output
+    state = json.loads((data_dir / "server.json").read_text(encoding="utf-8"))
+    config = ServerConfig(data_dir=data_dir, port=port, token=token, password=password)
+    studio = Studio(RunningServer(config, int(state["pid"]), Path(state["log"])))
     try:
         yield studio
     finally:
-        studio.kill()
+        stopped = runner.invoke(app, ["studio", "stop", "--data-dir", str(data_dir)])
+        assert stopped.exit_code == 0, stopped.output
 
 
 @pytest.fixture(scope="session")

@@ -92,7 +92,7 @@ def test_round_trip(studio, annotator_tokens, coverage, seed_actors_path, tmp_pa
     assert sorted(t["data"]["task_key"] for t in tasks) == sorted([K1, K2, K3, K4])
     by_key = {t["data"]["task_key"]: t["data"] for t in tasks}
     assert by_key[K2]["before"] == T1[2] and by_key[K2]["after"] == "The weather was mild."
-    assert by_key[K1]["source"] == "Test Wire · 2020-10-20 · Truce"
+    assert by_key[K1]["byline"] == "Test Wire · 2020-10-20 · Truce · document d1"
 
     # Overlap 2 in Community Edition: the label stream serves every task to both annotators.
     (ana, ana_token), (ben, ben_token) = sorted(annotator_tokens.items())

@@ -88,7 +88,7 @@ def review_task(entry: TaskAnswers) -> dict[str, Any]:
             "task_key": task["task_key"], "doc_id": task["doc_id"], "sent_idx": task["sent_idx"],
             "start": task["start"], "end": task["end"], "mentions": task["mentions"],
             "meta": json.dumps(task["meta"], ensure_ascii=False, sort_keys=True)}
-    for name in ("before", "after", "source"):
+    for name in ("before", "after", "byline"):
         data.setdefault(name, "")
     gold = resolve(entry)
     results = []

@@ -115,7 +115,7 @@ class ExportParser:
         return {"task_key": key, "doc_id": str(data["doc_id"]), "sent_idx": int(data["sent_idx"]),
                 "start": int(data.get("start", 0)), "end": int(data.get("end", len(data["text"]))),
                 "text": data["text"], "mentions": list(data.get("mentions") or []), "meta": meta,
-                "context": {k: str(data.get(k) or "") for k in ("before", "after", "source")}}
+                "context": {k: str(data.get(k) or "") for k in ("before", "after", "byline")}}
 
     def annotator(self, annotation: dict[str, Any]) -> str:
         who = annotation.get("completed_by")

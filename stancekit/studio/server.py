@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 
 from stancekit.errors import ConfigError
+from stancekit.io import atomic_write
 from stancekit.studio.client import StudioError
 
 
@@ -120,6 +121,9 @@ def start_server(config: ServerConfig, *, progress: bool = True) -> RunningServe
     The server's output goes to ``<data_dir>/server.log``. On failure the process is
     stopped and the log's tail is part of the error.
     """
+    if is_healthy(config.url):
+        raise StudioError(f"something already answers at {config.url}; stop it (stancekit studio stop) or choose "
+                          "another --port")
     config.data_dir.mkdir(parents=True, exist_ok=True)
     log_path = config.data_dir / "server.log"
     command = [_executable(config.executable), "start", "--data-dir", str(config.data_dir),
@@ -187,8 +191,6 @@ STATE_FILE = "server.json"
 
 def write_state(server: RunningServer) -> Path:
     """Record a background server (url, pid, data dir; never the token) for ``studio stop``."""
-    from stancekit.io import atomic_write
-
     path = server.config.data_dir / STATE_FILE
     with atomic_write(path) as handle:
         json.dump({"url": server.url, "pid": server.pid, "data_dir": str(server.config.data_dir),

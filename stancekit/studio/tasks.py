@@ -34,10 +34,10 @@ def key_matches(key: str, text: str) -> bool:
     return key.rsplit(":", 1)[-1] == text_hash(text)
 
 
-def source_line(meta: dict[str, Any]) -> str:
-    """The outlet, date and title shown above the sentence."""
-    parts = [str(meta[k]) for k in ("outlet", "date", "title") if meta.get(k)]
-    return " · ".join(parts)
+def byline(sentence: Sentence) -> str:
+    """The outlet, date and title shown above the sentence, and the document it comes from."""
+    parts = [str(sentence.meta[k]) for k in ("outlet", "date", "title") if sentence.meta.get(k)]
+    return " · ".join([*parts, f"document {sentence.doc_id}"])
 
 
 def with_context(sentences: Iterable[Sentence]) -> Iterator[tuple[Sentence, str, str]]:
@@ -63,7 +63,7 @@ def task_data(sentence: Sentence, before: str, after: str) -> dict[str, Any]:
         TEXT_FIELD: sentence.text,
         "before": before,
         "after": after,
-        "source": source_line(sentence.meta),
+        "byline": byline(sentence),
         "answers": "",
         "task_key": task_key(sentence.doc_id, sentence.sent_idx, sentence.text),
         "doc_id": sentence.doc_id,
