@@ -1,0 +1,92 @@
+"""``--engine ray``: the same per-batch function, run by a pool of model-holding Ray actors.
+
+Each chunk of planned batches becomes a Ray Data dataset (one row a model batch, as JSON)
+and goes through ``map_batches`` with an actor pool: every actor loads the models once and
+runs :func:`stancekit.tagging.batch.run_batch` on the batches it is given. The planning,
+ordering, chunk files and resuming stay in the driver, so the records are the same as the
+local engine's. On a cluster, start Ray there and pass ``--ray-address``; actors ask for a
+GPU each when the cluster has GPUs and the device is ``auto`` or ``cuda``.
+
+Ray is an optional extra: ``pip install 'stancekit[ray]'``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from stancekit.errors import ConfigError
+from stancekit.tagging.batch import Batch
+
+INSTALL_HINT = "Ray is not installed; install the extra with: pip install 'stancekit[ray]'"
+
+
+def _import_ray() -> Any:
+    try:
+        import ray
+        import ray.data  # noqa: F401
+    except ImportError:
+        raise ConfigError(INSTALL_HINT) from None
+    return ray
+
+
+class TaggerActor:
+    """A Ray actor holding the models; called with a batch of serialized model batches."""
+
+    def __init__(self, options: dict[str, Any], threads: int):
+        import torch
+
+        from stancekit.tagging.job import load_models
+
+        torch.set_num_threads(threads)
+        self.models = load_models(**{k: Path(v) if k.endswith("model") and v else v for k, v in options.items()})
+
+    def __call__(self, rows: dict[str, Any]) -> dict[str, Any]:
+        import numpy as np
+
+        from stancekit.records import Sentence
+        from stancekit.tagging.batch import run_batch
+
+        results = []
+        for payload in rows["payload"]:
+            task, sentences = json.loads(payload)
+            batch = (task, [Sentence.from_dict(s) for s in sentences])
+            results.append(json.dumps(run_batch(batch, self.models)))
+        return {"index": rows["index"], "result": np.array(results, dtype=object)}
+
+
+class RayEngine:
+    """Runs planned batches on Ray Data with ``actors`` model-holding actors."""
+
+    def __init__(self, options: dict[str, Any], *, actors: int = 2, address: str | None = None):
+        self.ray = _import_ray()
+        if not self.ray.is_initialized():
+            self.ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
+        context = self.ray.data.DataContext.get_current()
+        context.enable_progress_bars = False
+        context.print_on_execution_start = False
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
+        self.options = {k: str(v) if isinstance(v, Path) else v for k, v in options.items()}
+        self.actors = actors
+        resources = self.ray.cluster_resources()
+        wants_gpu = options["device"] in ("auto",) or str(options["device"]).startswith("cuda")
+        self.gpus = 1 if wants_gpu and resources.get("GPU", 0) >= actors else 0
+        if self.gpus:
+            self.options["device"] = "cuda"
+        self.cpus = max(1, int(resources.get("CPU", 1) // actors))
+
+    def run(self, batches: list[Batch]) -> list[list[Any]]:
+        if not batches:
+            return []
+        rows = [{"index": i, "payload": json.dumps([task, [s.to_dict() for s in sentences]])}
+                for i, (task, sentences) in enumerate(batches)]
+        dataset = self.ray.data.from_items(rows).map_batches(
+            TaggerActor, fn_constructor_kwargs={"options": self.options, "threads": self.cpus},
+            batch_size=1, compute=self.ray.data.ActorPoolStrategy(size=min(self.actors, len(rows))),
+            num_cpus=self.cpus, num_gpus=self.gpus)
+        results: list[list[Any] | None] = [None] * len(rows)
+        for row in dataset.iter_rows():
+            results[int(row["index"])] = json.loads(row["result"])
+        return results  # type: ignore[return-value]
