@@ -73,6 +73,7 @@ def pull(
     token: Token = "",
 ) -> None:
     """Export the project (full JSON snapshot, kept verbatim under raw/) and parse it into annotation records."""
+    print(f"exporting {project!r} from {url} (a snapshot of every task)...", file=sys.stderr)
     with StudioClient(url, token) as client:
         result = pull_job(PullConfig(project=project, out_dir=out, actors=actors), client)
     print(f"saved {result.raw_path}", file=sys.stderr)
