@@ -130,12 +130,12 @@ class StudioClient:
 
     # -- tasks ---------------------------------------------------------------------------
     def iter_tasks(self, project_id: int, *, page_size: int = 1000) -> Iterator[dict[str, Any]]:
-        """Every task of a project (data only, no annotations), page by page."""
+        """Every task of a project as {"id", "data"}, page by page."""
         page = 1
         while True:
             try:
-                body = self._send("GET", "/api/tasks", params={"project": project_id, "page": page,
-                                                               "page_size": page_size, "fields": "task_only"})
+                body = self._send("GET", "/api/tasks", params={"project": project_id, "page": page, "page_size": page_size,
+                                                               "fields": "task_only", "include": "id,data"})
             except StudioError as err:
                 if page > 1 and "HTTP 404" in str(err):  # past the last page
                     return
