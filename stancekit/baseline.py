@@ -1,15 +1,21 @@
-"""The scikit-learn baseline: target-aware TF-IDF features and a logistic regression.
+"""The scikit-learn baseline: target-aware TF-IDF and lexicon features and a logistic regression.
 
-Features of a mention: TF-IDF word 1-2-grams of the sentence with the mention replaced by
-``tgtmention`` and the other mentions by ``othmention``, plus TF-IDF of the words in a window left
-(``l_``) and right (``r_``) of the mention. Sentence sentiment uses the sentence n-grams only.
+Features of a mention (documents fed to one TF-IDF vectorizer each, then stacked):
 
-Saved without pickles: ``baseline.json`` (vocabularies, settings, labels) and ``baseline.npz``
-(idf weights, coefficients; read with ``allow_pickle=False``).
+- ``text``: word 1-2-grams of the sentence with the mention replaced by ``tgtmention`` and the
+  other mentions by ``othmention``; ``chars``: character 2-5-grams of the same masked sentence;
+- ``window``: the words (and word pairs) within 6 words left (``l_``) and right (``r_``) of it;
+- ``lexicon``: VADER lexicon words (package ``vadersentiment``) as sign x side x distance tokens
+  (``pos_l_n``: a positive word close on the left).
+
+Sentence sentiment uses the same documents for the whole sentence, without sides.
+Saved without pickles: ``baseline.json`` (vocabularies, labels) and ``baseline.npz`` (idf weights,
+coefficients; read with ``allow_pickle=False``).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Sequence
@@ -28,18 +34,54 @@ BASELINE_FILES = ("baseline.json", "baseline.npz")
 WINDOW = 6
 TARGET, OTHER = "tgtmention", "othmention"
 _WORD = re.compile(r"\w+")
+_TOKENS = {"lowercase": False, "token_pattern": r"\S+", "sublinear_tf": True}
 VECTORIZER_SETTINGS: dict[str, dict[str, Any]] = {
     "text": {"ngram_range": (1, 2), "min_df": 2, "sublinear_tf": True, "lowercase": True},
-    "window": {"ngram_range": (1, 1), "min_df": 2, "sublinear_tf": True, "lowercase": False,
-               "token_pattern": r"\S+"},
+    "chars": {"analyzer": "char_wb", "ngram_range": (2, 5), "min_df": 3, "sublinear_tf": True,
+              "max_features": 200_000},
+    "window": {"ngram_range": (1, 1), "min_df": 2, **_TOKENS},
+    "lexicon": {"ngram_range": (1, 1), **_TOKENS},
 }
 
 
-def mention_documents(sentence: Sentence, index: int) -> tuple[str, str]:
-    """(masked sentence, window words) describing mention ``index`` of ``sentence``."""
+@functools.cache
+def valence_lexicon() -> dict[str, float]:
+    """Word -> mean valence (-4..4) from the VADER lexicon shipped in the ``vadersentiment`` package."""
+    from importlib.resources import files
+
+    lexicon = {}
+    for line in (files("vaderSentiment") / "vader_lexicon.txt").read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 2:
+            try:
+                lexicon[parts[0]] = float(parts[1])
+            except ValueError:
+                continue
+    return lexicon
+
+
+def lexicon_tokens(sides: Sequence[tuple[str, Sequence[str]]]) -> str:
+    """Sign/side/distance tokens for the lexicon words of each (side, words nearest first)."""
+    lexicon = valence_lexicon()
+    tokens = []
+    for side, words in sides:
+        for distance, word in enumerate(words):
+            value = lexicon.get(word)
+            if value is None:
+                continue
+            sign = "pos" if value > 0 else "neg"
+            band = "n" if distance < 3 else ("m" if distance < 8 else "f")
+            tokens += [f"{sign}_{side}_{band}", f"{sign}_{band}", sign]
+            if abs(value) >= 2:
+                tokens.append(f"{sign}_strong_{band}")
+    return " ".join(tokens) or "nolexicon"
+
+
+def mention_documents(sentence: Sentence, index: int) -> dict[str, str]:
+    """The feature documents (masked text, window, lexicon) describing mention ``index``."""
     target = sentence.mentions[index]
-    cuts = sorted({(m.start, m.end) for m in sentence.mentions if (m.start, m.end) != (target.start, target.end)
-                   and (m.end <= target.start or m.start >= target.end)} | {(target.start, target.end)})
+    cuts = sorted({(m.start, m.end) for m in sentence.mentions if m.end <= target.start or m.start >= target.end}
+                  | {(target.start, target.end)})
     parts, prev = [], 0
     for start, end in cuts:
         if start < prev:  # overlaps an earlier cut
@@ -48,10 +90,21 @@ def mention_documents(sentence: Sentence, index: int) -> tuple[str, str]:
         parts.append(f" {TARGET} " if (start, end) == (target.start, target.end) else f" {OTHER} ")
         prev = end
     parts.append(sentence.text[prev:])
-    left = _WORD.findall(sentence.text[: target.start].lower())[-WINDOW:]
-    right = _WORD.findall(sentence.text[target.end:].lower())[:WINDOW]
-    window = " ".join([f"l_{w}" for w in left] + [f"r_{w}" for w in right])
-    return "".join(parts), window
+    masked = "".join(parts)
+    left = _WORD.findall(sentence.text[: target.start].lower())
+    right = _WORD.findall(sentence.text[target.end:].lower())
+    near_left, near_right = left[-WINDOW:], right[:WINDOW]
+    window = ([f"l_{w}" for w in near_left] + [f"r_{w}" for w in near_right]
+              + [f"l_{a}_{b}" for a, b in zip(near_left, near_left[1:])]
+              + [f"r_{a}_{b}" for a, b in zip(near_right, near_right[1:])])
+    return {"text": masked, "chars": masked, "window": " ".join(window),
+            "lexicon": lexicon_tokens([("l", left[::-1]), ("r", right)])}
+
+
+def sentence_documents(sentence: Sentence) -> dict[str, str]:
+    """The feature documents of a whole sentence (no target)."""
+    return {"text": sentence.text, "chars": sentence.text,
+            "lexicon": lexicon_tokens([("s", _WORD.findall(sentence.text.lower()))])}
 
 
 def _vectorizer(name: str, vocabulary: dict[str, int] | None = None, idf: np.ndarray | None = None
@@ -68,14 +121,13 @@ class BaselineFeatures:
 
     def __init__(self, target_aware: bool, vectorizers: dict[str, TfidfVectorizer] | None = None):
         self.target_aware = target_aware
-        names = ("text", "window") if target_aware else ("text",)
+        names = ("text", "chars", "window", "lexicon") if target_aware else ("text", "chars", "lexicon")
         self.vectorizers = vectorizers or {name: _vectorizer(name) for name in names}
 
     def documents(self, items: Sequence[tuple[Sentence, int | None]]) -> dict[str, list[str]]:
-        if not self.target_aware:
-            return {"text": [s.text for s, _ in items]}
-        pairs = [mention_documents(s, i) for s, i in items]
-        return {"text": [p[0] for p in pairs], "window": [p[1] for p in pairs]}
+        docs = [mention_documents(s, i) if self.target_aware and i is not None else sentence_documents(s)
+                for s, i in items]
+        return {name: [d[name] for d in docs] for name in self.vectorizers}
 
     def fit_transform(self, items: Sequence[tuple[Sentence, int | None]]) -> sp.csr_matrix:
         docs = self.documents(items)

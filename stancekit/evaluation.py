@@ -72,6 +72,7 @@ class EvaluateConfig:
     split: str = "test"
     device: str = "auto"
     batch_size: int = 64
+    precision: str = "fp32"
 
     def __post_init__(self) -> None:
         self.model = Path(self.model)
@@ -84,11 +85,17 @@ class EvaluateConfig:
             raise ConfigError(f"unknown split {self.split!r}: expected train, validation or test")
         if self.batch_size < 1:
             raise ConfigError(f"batch size must be at least 1, got {self.batch_size}")
+        if self.precision not in ("fp32", "int8"):
+            raise ConfigError(f"unknown precision {self.precision!r}: expected fp32 or int8")
 
 
 def evaluate(config: EvaluateConfig) -> dict[str, Any]:
     """Load the model and the data, and score; gold data adds a per-actor breakdown."""
     classifier = load_model(config.model, device=config.device, batch_size=config.batch_size)
+    if config.precision == "int8":
+        from stancekit.quantization import quantize
+
+        classifier = quantize(classifier)
     data = load_examples(config.data, split=config.split, data_format=config.data_format)  # type: ignore[arg-type]
     require_labels(data, classifier.task, what="evaluation")  # type: ignore[arg-type]
     result = evaluate_examples(classifier, data.examples, per_actor="gold" in data.formats)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+REPO = Path(__file__).resolve().parent.parent
+SEED_GOLD = REPO / "datasets" / "seed-gold"
 TINY_TRAIN_SENTENCES = 40
 TINY_VALIDATION_LINES = 24
 
@@ -46,5 +48,17 @@ def baseline_stance_model_dir(newsmtsc_dir: Path, tmp_path_factory: pytest.TempP
 
     output = tmp_path_factory.mktemp("models") / "baseline-stance"
     train(TrainConfig(data=[newsmtsc_dir / "train.jsonl"], validation=[newsmtsc_dir / "dev_rw.jsonl"],
-                      output=output, model="baseline", max_train_sentences=400, baseline_c=1.0, progress=False))
+                      output=output, model="baseline", max_train_sentences=400, progress=False))
+    return output
+
+
+@pytest.fixture(scope="session")
+def tiny_sentiment_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default transformer fine-tuned for 4 steps on the sentence sentiment of the seed gold set."""
+    from stancekit.training import TrainConfig, train
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    output = tmp_path_factory.mktemp("models") / "tiny-sentiment"
+    train(TrainConfig(data=[SEED_GOLD], output=output, task="sentiment", max_steps=4, batch_size=8, eval_steps=4,
+                      device="cpu", progress=False))
     return output
