@@ -75,7 +75,7 @@ def test_cli_train_and_evaluate_json(tiny_newsmtsc_dir: Path, tmp_path: Path) ->
     result = runner.invoke(app, ["evaluate", "--model", str(out), "--data", str(tiny_newsmtsc_dir / "dev_mt.jsonl"),
                                  "--json"])
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert {"f1_macro", "accuracy", "n", "per_class", "confusion"} <= set(report)
     assert report["n"] == sum(row for r in report["confusion"]["matrix"] for row in r)
     assert set(report["per_class"]) == {"favor", "against", "neutral"}

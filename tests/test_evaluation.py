@@ -1,0 +1,82 @@
+"""Scoring: the metrics themselves, the per-actor breakdown on gold data, and the demo's quick model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from stancekit.cli import app
+from stancekit.errors import ConfigError, InputError
+from stancekit.evaluation import EvaluateConfig, evaluate, score
+from stancekit.quick_model import QuickModelConfig, quick_stance_model, stance_by_actor
+
+REPO = Path(__file__).resolve().parent.parent
+SEED_GOLD = REPO / "datasets" / "seed-gold"
+
+
+def test_score_matches_hand_computed_metrics() -> None:
+    gold = ["favor", "favor", "against", "neutral", "neutral", "neutral"]
+    pred = ["favor", "against", "against", "neutral", "favor", "neutral"]
+    result = score(gold, pred, ("favor", "against", "neutral"))
+    # favor: P 1/2 R 1/2 F 1/2; against: P 1/2 R 1 F 2/3; neutral: P 1 R 2/3 F 4/5
+    assert result["per_class"]["favor"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2}
+    assert result["per_class"]["against"]["f1"] == pytest.approx(2 / 3)
+    assert result["f1_macro"] == pytest.approx((0.5 + 2 / 3 + 0.8) / 3)
+    assert result["accuracy"] == pytest.approx(4 / 6) and result["n"] == 6
+    assert result["confusion"]["matrix"] == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
+
+
+def test_gold_data_gets_a_per_actor_breakdown(baseline_stance_model_dir: Path) -> None:
+    result = evaluate(EvaluateConfig(model=baseline_stance_model_dir, data=[SEED_GOLD], split="train"))
+    assert result["n"] == 150  # the seed gold's mentions with a stance (one is unclear)
+    assert {"russia", "armenia", "azerbaijan"} <= set(result["per_actor"])
+    assert sum(m["n"] for m in result["per_actor"].values()) == result["n"]
+    assert result["model"].startswith("baseline-stance@")
+
+
+def test_the_transformer_scores_newsmtsc_with_int8_too(tiny_stance_model_dir: Path, newsmtsc_dir: Path) -> None:
+    runner = CliRunner()
+    args = ["evaluate", "-m", str(tiny_stance_model_dir), "-d", str(newsmtsc_dir / "dev_mt.jsonl"), "--json",
+            "--device", "cpu"]
+    fp32 = json.loads(runner.invoke(app, args).stdout)
+    int8 = json.loads(runner.invoke(app, args + ["--precision", "int8"]).stdout)
+    assert fp32["n"] == int8["n"] == 442  # every target of dev_mt
+    assert "per_actor" not in fp32  # NewsMTSC targets are not dictionary actors
+    assert int8["model"].endswith("+int8")
+    table = runner.invoke(app, args[:-3])
+    assert table.exit_code == 0 and "gold \\ predicted" in table.output
+
+
+def test_evaluating_with_the_wrong_data_is_a_clear_error(baseline_stance_model_dir: Path, newsmtsc_dir: Path,
+                                                         tiny_sentiment_model_dir: Path) -> None:
+    with pytest.raises(InputError, match="no test split here: expected test_rw.jsonl or test_mt.jsonl"):
+        evaluate(EvaluateConfig(model=baseline_stance_model_dir, data=[newsmtsc_dir]))
+    with pytest.raises(InputError, match="no sentiment-labelled examples in the evaluation data"):
+        evaluate(EvaluateConfig(model=tiny_sentiment_model_dir, data=[newsmtsc_dir / "dev_mt.jsonl"]))
+    with pytest.raises(ConfigError, match="unknown split"):
+        EvaluateConfig(model=baseline_stance_model_dir, data=[newsmtsc_dir], split="dev")
+    result = CliRunner().invoke(app, ["evaluate", "-m", str(newsmtsc_dir), "-d", str(newsmtsc_dir)])
+    assert result.exit_code == 1 and "stancekit.json is missing" in result.output
+
+
+def test_quick_model_for_the_demo(tiny_newsmtsc_dir: Path, seed_text: str, seed_actors_path: Path,
+                                  tmp_path: Path) -> None:
+    from stancekit.actors import ActorDictionary, DictionaryMatcher
+    from stancekit.pipeline import iter_sentences
+    from stancekit.records import Document
+
+    config = QuickModelConfig(output=tmp_path / "demo-baseline", newsmtsc=tiny_newsmtsc_dir, gold=[SEED_GOLD])
+    classifier = quick_stance_model(config)
+    trained_at = (config.output / "stancekit.json").stat().st_mtime_ns
+    assert quick_stance_model(config).name == classifier.name  # same data: reused, not retrained
+    assert (config.output / "stancekit.json").stat().st_mtime_ns == trained_at
+    matcher = DictionaryMatcher(ActorDictionary.load(seed_actors_path))
+    sentences = list(iter_sentences([Document("seed", seed_text)], matcher=matcher))
+    rows = stance_by_actor(classifier, sentences)
+    assert sum(r.mentions for r in rows) == sum(len(s.mentions) for s in sentences)
+    assert rows[0].mentions >= rows[-1].mentions
+    for row in rows:
+        assert sum(row.counts.values()) == row.mentions and -1.0 <= row.net <= 1.0
