@@ -24,12 +24,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stancekit.actors import ActorDictionary
 from stancekit.errors import ConfigError
 from stancekit.io import atomic_write
 from stancekit.labels import STANCE_LABELS
+
+if TYPE_CHECKING:
+    from stancekit.tagging import TagConfig, TagSummary
 
 Z = {0.9: 1.6449, 0.95: 1.9600, 0.99: 2.5758}
 DIMENSIONS = ("document", "outlet", "day")
@@ -324,3 +327,15 @@ def build_report(config: ReportConfig) -> ReportResult:
     files += [*charts.values(), out / "report.html"]
     return ReportResult(files=files, sentences=report.sentences, mentions=report.mentions,
                         untagged_mentions=report.untagged_mentions)
+
+
+def tag_and_report(tag_config: TagConfig, *, report_dir: Path, top_k: int = 5) -> tuple[TagSummary, ReportResult]:
+    """Tag coverage, then report on the tags with the same actor dictionary (the end of ``stancekit demo``).
+
+    Returns the tagging summary and the report's files and counts.
+    """
+    from stancekit.tagging import tag
+
+    summary = tag(tag_config)
+    return summary, build_report(ReportConfig(tags=tag_config.output, output_dir=report_dir,
+                                              actors=tag_config.actors, top_k=top_k))

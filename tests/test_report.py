@@ -17,7 +17,7 @@ from stancekit.errors import ConfigError
 from stancekit.io import read_jsonl
 from stancekit.reporting import ReportConfig, aggregate, build_report, tables
 from stancekit.tagging import TagConfig, tag
-from test_tagging import make_coverage
+from test_tagging import REPO, make_coverage
 
 FILES = ("stance_by_actor.csv", "stance_by_actor_document.csv", "stance_by_actor_outlet.csv",
          "stance_by_actor_day.csv", "top_sentences.csv", "stance_by_actor.png", "stance_over_time.png",
@@ -134,3 +134,13 @@ def test_untagged_input_is_a_clear_error(tmp_path, seed_actors_path):
         build_report(ReportConfig(tags=plain, output_dir=tmp_path / "out", actors=seed_actors_path))
     result = CliRunner().invoke(app, ["report", str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "o")])
     assert result.exit_code == 1 and "no such file" in result.stderr
+
+
+def test_tag_and_report_for_the_demo(tmp_path, tiny_stance_model_dir, seed_actors_path):
+    from stancekit.reporting import tag_and_report
+
+    config = TagConfig(inputs=[REPO / "seeds"], model=tiny_stance_model_dir, actors=seed_actors_path,
+                       output=tmp_path / "tags.jsonl", progress=False)
+    summary, result = tag_and_report(config, report_dir=tmp_path / "report")
+    assert summary.documents == 1 and summary.mentions == result.mentions > 0
+    assert {p.name for p in result.files} == set(FILES)
