@@ -106,7 +106,6 @@ class TrainResult:
     path: Path
     metrics: dict[str, Any] = field(default_factory=dict)
     train_seconds: float = 0.0
-    train_items: int = 0
 
 
 def log(message: str) -> None:
@@ -116,7 +115,10 @@ def log(message: str) -> None:
 def hold_out(examples: list[Example]) -> tuple[list[Example], list[Example], str]:
     """Split ~10% off deterministically: by document, or by sentence when there is a single document."""
     by_document = len({ex.sentence.doc_id for ex in examples}) > 1
-    key = (lambda ex: ex.sentence.doc_id) if by_document else (lambda ex: f"{ex.sentence.doc_id}:{ex.sentence.sent_idx}")
+
+    def key(ex: Example) -> str:
+        return ex.sentence.doc_id if by_document else f"{ex.sentence.doc_id}:{ex.sentence.sent_idx}"
+
     held = [ex for ex in examples if zlib.crc32(key(ex).encode()) % 10 == 0]
     if not held or len(held) == len(examples):  # a tiny set: take every tenth example instead
         held = examples[::10]
@@ -279,7 +281,8 @@ def train_transformer(config: TrainConfig, train: ExampleSet, validation: Exampl
 
     trainer = Trainer(model=model, args=args, data_collator=lambda items: collate([i["row"] for i in items], pad_id),
                       train_dataset=as_items(train_rows), eval_dataset=as_items(val_rows), processing_class=tokenizer,
-                      compute_metrics=metrics, callbacks=[EarlyStoppingCallback(early_stopping_patience=config.patience)])
+                      compute_metrics=metrics,
+                      callbacks=[EarlyStoppingCallback(early_stopping_patience=config.patience)])
     checkpoints = sorted(work.glob("checkpoint-*")) if work.is_dir() else []
     if config.resume and checkpoints:
         log(f"resuming from {checkpoints[-1]}")
@@ -367,4 +370,4 @@ def train(config: TrainConfig) -> TrainResult:
         raise
     shutil.rmtree(work, ignore_errors=True)
     log(f"saved {config.output} (validation macro-F1 {manifest['metrics']['validation']['f1_macro']:.4f})")
-    return TrainResult(config.output, manifest["metrics"], seconds, sum(counts.values()))
+    return TrainResult(config.output, manifest["metrics"], seconds)

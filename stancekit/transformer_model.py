@@ -227,7 +227,8 @@ class TransformerClassifier(Classifier):
         chosen = pick_device(device)
         tokenizer = AutoTokenizer.from_pretrained(path)
         encoder = AutoModel.from_pretrained(path)
-        model = SpanPoolingClassifier(encoder, len(manifest["labels"]), use_spans=manifest["input_scheme"] != "sentence")
+        use_spans = manifest["input_scheme"] != "sentence"
+        model = SpanPoolingClassifier(encoder, len(manifest["labels"]), use_spans=use_spans)
         head = load_file(str(path / HEAD_FILE))
         try:
             model.head.load_state_dict(head)
