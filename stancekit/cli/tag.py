@@ -28,7 +28,7 @@ def tag(
     batch_size: Annotated[int, typer.Option(help="Mentions per model batch.")] = 64,
     chunk_documents: Annotated[int, typer.Option(help="Documents per output chunk (the unit of resuming).")] = 200,
     threads: Annotated[Optional[int], typer.Option(help="CPU threads for the model (default: all cores).")] = None,
-    engine: Annotated[str, typer.Option(help="local, or ray (Ray Data; needs `pip install stancekit[ray]`).")]
+    engine: Annotated[str, typer.Option(help="local, or ray (Ray Data; needs `pip install 'stancekit\\[ray]'`).")]
     = "local",
     ray_actors: Annotated[int, typer.Option(help="Model-holding Ray actors (one per GPU on a GPU cluster).")] = 2,
     ray_address: Annotated[Optional[str], typer.Option(help="Ray cluster address (default: start a local one).")]

@@ -193,7 +193,6 @@ class ProgressBar:
     """Documents and mentions done, with their rates, on stderr (silent when disabled)."""
 
     def __init__(self, enabled: bool):
-        self.enabled = enabled
         self.start = time.perf_counter()
         self._progress = None
         if enabled:
