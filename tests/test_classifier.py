@@ -86,3 +86,24 @@ def test_a_mismatched_manifest_is_refused(change: dict, message: str, baseline_s
     (copy / "stancekit.json").write_text(json.dumps(manifest))
     with pytest.raises(ConfigError, match=message):
         load_model(copy)
+
+
+def test_markers_and_token_spans_cover_each_mention() -> None:
+    from transformers import AutoTokenizer
+
+    from stancekit.training import default_base_model
+    from stancekit.transformer_model import build_rows, mark_mentions
+
+    text = "Putin met Erdogan; Putin smiled."
+    marked, spans = mark_mentions(text, [(0, 5), (10, 17), (0, 5)])
+    assert marked == "[ Putin ] met [ Erdogan ]; Putin smiled."
+    assert [marked[s:e] for s, e in spans] == ["[ Putin ]", "[ Erdogan ]", "[ Putin ]"]
+    tokenizer = AutoTokenizer.from_pretrained(default_base_model())
+    mentions = (Mention("putin", 0, 5, "Putin"), Mention("erdogan", 10, 17, "Erdogan"), Mention("putin", 19, 24, "Putin"))
+    sentence = Sentence("d", 0, 0, len(text), text, mentions)
+    (row,) = build_rows(tokenizer, [sentence], "span-pool", 64)
+    pieces = [tokenizer.decode(row.input_ids[s:e]) for s, e in row.spans]
+    assert pieces == ["[ putin ]", "[ erdogan ]", "[ putin ]"] and row.slots == [(0, 0), (0, 1), (0, 2)]
+    pair_rows = build_rows(tokenizer, [sentence], "pair", 64)
+    assert [tokenizer.decode(r.input_ids[s:e]) for r in pair_rows for s, e in r.spans] == pieces
+    assert len(pair_rows) == 3  # one encoder row per mention
