@@ -130,3 +130,13 @@ def test_demo_prints_the_seed_actors():
     assert "58 sentences" in result.stdout
     for name in ("Russia", "Armenia", "Azerbaijan", "Turkey", "Vladimir Putin", "Russian government"):
         assert name in result.stdout
+
+
+def test_output_files_get_the_usual_permissions(tmp_path):
+    import os
+
+    out = tmp_path / "s.jsonl"
+    assert runner.invoke(app, ["sentences", SEED_DIR, "-o", str(out)]).exit_code == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask
