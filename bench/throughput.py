@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from itertools import islice
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -129,11 +130,8 @@ def run_naive(classifier, sentences: list[Sentence]) -> tuple[float, list[list[s
     with torch.inference_mode():
         outputs = pipe(pairs)
     seconds = time.perf_counter() - start
-    predicted: list[list[str]] = [[] for _ in sentences]
     it = iter(outputs)
-    for si, s in enumerate(sentences):
-        predicted[si] = [max(p, key=p.get) for p, _ in zip(it, s.mentions)] if s.mentions else []
-    return seconds, predicted
+    return seconds, [[max(p, key=p.get) for p in islice(it, len(s.mentions))] for s in sentences]
 
 
 def run_stancekit(classifier, sentences: list[Sentence], batch_size: int, chunk: int = 2000

@@ -237,8 +237,9 @@ def chart_stance_over_time(day_rows: Sequence[dict[str, Any]], actors: Sequence[
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
         fig.autofmt_xdate()
     else:
-        ax.text(0.5, 0.5, "no dated documents: give coverage a 'date' field to see stance over time",
-                ha="center", va="center", transform=ax.transAxes)
+        ax.text(0.5, 0.7, "no dated documents: give coverage a 'date' field to see stance over time",
+                ha="center", va="center", transform=ax.transAxes, backgroundcolor="white")
+        ax.set_xticks([])
     ax.axhline(0, color="black", linewidth=0.6)
     ax.set_ylim(-1.05, 1.05)
     ax.set_ylabel("net stance (favor - against) / mentions")
