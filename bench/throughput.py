@@ -10,16 +10,21 @@ corpus holds ``--min-mentions``), with the same trained stance model:
     encoder pass per sentence, no model call for sentences without mentions), fp32;
 (c) the same with ``--precision int8``.
 
-``--naive-sentences K`` times (a) on the first K sentences only, for busy machines where
-the naive pipeline would take hours. Prints JSON: mentions/s of each, the ratios b/a and c/a, macro-F1 of each on dev_rw and
+Prints JSON: mentions/s of each, the ratios b/a and c/a, macro-F1 of each on dev_rw and
 dev_mt (from the same runs), the F1 loss of c vs b, peak memory of this process, and the
 peak memory of the full ``stancekit tag`` job (int8, subprocess) on the seed coverage
 repeated N and 10N times, to show that memory stays flat as the corpus grows.
+``--naive-sentences K`` times (a) on the first K sentences only (its F1 is then left out),
+for busy machines where the naive pipeline would take too long.
 
     python bench/throughput.py [--model models/newsmtsc-stance] [--newsmtsc ../shared/datasets/newsmtsc]
                                [--min-mentions 5000] [--threads 2] [--batch-size 64] [--memory-docs 8]
+                               [--naive-sentences K]
 
 Targets on 2 CPU cores: c >= 300 mentions/s, c/a >= 3, F1 loss of c vs b <= 0.005.
+The figures in docs/tagging.md used a model trained (about 10 minutes here) with
+``stancekit.training.train(TrainConfig(data=[NEWSMTSC / "train.jsonl"], validation=[NEWSMTSC / "dev_mt.jsonl"],
+output=Path("models/newsmtsc-stance"), max_steps=150, max_length=128, eval_steps=50))``.
 """
 
 from __future__ import annotations

@@ -18,7 +18,6 @@ import csv
 import datetime as dt
 import heapq
 import html
-import io
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
