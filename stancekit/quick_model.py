@@ -1,16 +1,14 @@
-"""A quick stance model for the demo: the baseline on the data at hand, and stance per actor.
+"""A quick stance model for the demo: the baseline on the data at hand.
 
 ``quick_stance_model()`` trains the scikit-learn baseline on NewsMTSC train (``../shared`` or a
 given folder) plus the project's gold datasets found under ``datasets/`` (e.g. ``seed-gold``), or
 reuses the model already in the output folder when it was trained on the very same files.
-``stance_by_actor()`` turns predictions for sentence records into one row per actor.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +16,6 @@ from pathlib import Path
 from stancekit.classifier import MANIFEST, Classifier, load_model
 from stancekit.errors import ConfigError
 from stancekit.examples import GOLD_MANIFEST, detect_format, file_sha256, split_files
-from stancekit.records import Sentence
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -71,41 +68,3 @@ def quick_stance_model(config: QuickModelConfig) -> Classifier:
             return load_model(config.output)
     train(TrainConfig(data=config.sources, output=config.output, model="baseline", progress=False))
     return load_model(config.output)
-
-
-@dataclass
-class ActorStance:
-    """Predicted stance toward one actor over the sentences that mention it."""
-
-    actor: str
-    mentions: int
-    counts: dict[str, int]
-    mean: dict[str, float]
-    example: str
-
-    @property
-    def net(self) -> float:
-        """Mean P(favor) minus mean P(against): -1 (all against) .. +1 (all favor)."""
-        return self.mean.get("favor", 0.0) - self.mean.get("against", 0.0)
-
-
-def stance_by_actor(classifier: Classifier, sentences: Sequence[Sentence]) -> list[ActorStance]:
-    """Predict every mention and summarise per actor (most mentioned first)."""
-    predictions = classifier.predict_stance(sentences)
-    counts: dict[str, Counter[str]] = {}
-    sums: dict[str, Counter[str]] = {}
-    examples: dict[str, tuple[float, str]] = {}
-    for sentence, per_mention in zip(sentences, predictions):
-        for mention, probs in zip(sentence.mentions, per_mention):
-            label = max(probs, key=probs.get)
-            counts.setdefault(mention.actor, Counter())[label] += 1
-            sums.setdefault(mention.actor, Counter()).update(probs)
-            strength = max(probs.get("favor", 0.0), probs.get("against", 0.0))
-            if strength > examples.get(mention.actor, (-1.0, ""))[0]:
-                examples[mention.actor] = (strength, sentence.text)
-    rows = []
-    for actor, c in counts.items():
-        n = sum(c.values())
-        rows.append(ActorStance(actor, n, {label: c.get(label, 0) for label in classifier.labels},
-                                {label: sums[actor][label] / n for label in classifier.labels}, examples[actor][1]))
-    return sorted(rows, key=lambda r: -r.mentions)

@@ -299,6 +299,7 @@ class ReportResult:
     sentences: int
     mentions: int
     untagged_mentions: int
+    tables: dict[str, list[dict[str, Any]]]  # the rows written to the CSV files, by table name
 
 
 def build_report(config: ReportConfig) -> ReportResult:
@@ -326,7 +327,7 @@ def build_report(config: ReportConfig) -> ReportResult:
     write_html(out / "report.html", title="Stance per actor", summary=summary, charts=charts, tables_=rows)
     files += [*charts.values(), out / "report.html"]
     return ReportResult(files=files, sentences=report.sentences, mentions=report.mentions,
-                        untagged_mentions=report.untagged_mentions)
+                        untagged_mentions=report.untagged_mentions, tables=rows)
 
 
 def tag_and_report(tag_config: TagConfig, *, report_dir: Path, top_k: int = 5) -> tuple[TagSummary, ReportResult]:

@@ -124,14 +124,6 @@ def test_every_command_has_help():
         assert result.exit_code == 0 and "Usage" in result.stdout, args
 
 
-def test_demo_prints_the_seed_actors():
-    result = runner.invoke(app, ["demo"], env={"COLUMNS": "200"})
-    assert result.exit_code == 0, result.output
-    assert "58 sentences" in result.stdout
-    for name in ("Russia", "Armenia", "Azerbaijan", "Turkey", "Vladimir Putin", "Russian government"):
-        assert name in result.stdout
-
-
 def test_output_files_get_the_usual_permissions(tmp_path):
     import os
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from stancekit.cli import app
 from stancekit.errors import ConfigError, InputError
 from stancekit.evaluation import EvaluateConfig, evaluate, score
-from stancekit.quick_model import QuickModelConfig, quick_stance_model, stance_by_actor
+from stancekit.quick_model import QuickModelConfig, quick_stance_model
 
 REPO = Path(__file__).resolve().parent.parent
 SEED_GOLD = REPO / "datasets" / "seed-gold"
@@ -75,8 +75,8 @@ def test_quick_model_for_the_demo(tiny_newsmtsc_dir: Path, seed_text: str, seed_
     assert (config.output / "stancekit.json").stat().st_mtime_ns == trained_at
     matcher = DictionaryMatcher(ActorDictionary.load(seed_actors_path))
     sentences = list(iter_sentences([Document("seed", seed_text)], matcher=matcher))
-    rows = stance_by_actor(classifier, sentences)
-    assert sum(r.mentions for r in rows) == sum(len(s.mentions) for s in sentences)
-    assert rows[0].mentions >= rows[-1].mentions
-    for row in rows:
-        assert sum(row.counts.values()) == row.mentions and -1.0 <= row.net <= 1.0
+    predictions = classifier.predict_stance(sentences)
+    assert [len(p) for p in predictions] == [len(s.mentions) for s in sentences]
+    for per_mention in predictions:
+        for probs in per_mention:
+            assert set(probs) == {"favor", "against", "neutral"} and abs(sum(probs.values()) - 1) < 1e-6

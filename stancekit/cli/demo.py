@@ -1,4 +1,4 @@
-"""``stancekit demo``: the whole pipeline on the seed coverage."""
+"""``stancekit demo``: the whole loop on the seed coverage."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from stancekit.cli._app import app, cli_errors
-from stancekit.demo import DemoConfig, summarise_mentions
+from stancekit.demo import DemoConfig, push_seed, summarise_mentions, tag_seed
 
 
 @app.command()
@@ -19,18 +19,50 @@ from stancekit.demo import DemoConfig, summarise_mentions
 def demo(
     seeds: Annotated[Optional[Path], typer.Option(help="Seed folder (default: ./seeds or the repository's).")] = None,
     actors: Annotated[Optional[Path], typer.Option(help="Actor dictionary (default: the seed folder's).")] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the tags and the report.")] = Path(
+        "demo-output"),
+    studio: Annotated[str, typer.Option(help="Label Studio: auto (push if one answers), start (start one if "
+                                        "none answers), off.")] = "auto",
+    studio_url: Annotated[Optional[str], typer.Option(help="Label Studio URL [env LABEL_STUDIO_URL; token in "
+                                                      "LABEL_STUDIO_API_KEY].")] = None,
 ) -> None:
-    """Run stancekit on the seed coverage and print each actor's mentions."""
-    config = DemoConfig(seeds_dir=seeds, actors=actors)
-    result = summarise_mentions(config)
+    """Run stancekit on the seed coverage: actors, Label Studio tasks, a quick model, tags and a report."""
+    options = {"studio_url": studio_url} if studio_url else {}
+    config = DemoConfig(seeds_dir=seeds, actors=actors, output_dir=output, studio=studio, **options)
     console = Console()
+
+    result = summarise_mentions(config)
     mentions = sum(a.mentions for a in result.actors)
+    console.rule("1. Sentences and actor mentions")
     console.print(f"[bold]{config.seeds_dir}[/]: {result.documents} document(s), {len(result.sentences)} sentences, "
                   f"{mentions} mentions of {len(result.actors)} actors ({config.actors.name})")
     table = Table("actor", "type", "mentions", "example (mention in bold)")
     for summary in result.actors:
         table.add_row(summary.name, summary.type, str(summary.mentions), _snippet(summary.example, summary.example_span))
     console.print(table)
+
+    console.rule("2. Label Studio")
+    outcome = push_seed(config)
+    if outcome.project_url:
+        console.print(f"project: {outcome.project_url} ({outcome.pushed} task(s) pushed, "
+                      f"{outcome.already_there} already there)")
+        if outcome.login:
+            console.print(f"log in as {outcome.login[0]} / {outcome.login[1]}; stop it with `stancekit studio stop`")
+    else:
+        console.print(escape(outcome.note))
+
+    console.rule("3. Stance per actor (quick baseline model)")
+    stance = tag_seed(config)
+    console.print(f"model {stance.model_name} ({stance.model_dir}); the seed gold set is in its training data, "
+                  "so these predictions on the seed are not a test of the model; mentions include those of the "
+                  "actor's children (the Kremlin counts for Russia too)")
+    table = Table("actor", "mentions (direct)", "favor", "against", "neutral", "net (95% interval)")
+    for row in stance.by_actor[:20]:
+        table.add_row(row["name"], f"{row['mentions']} ({row['direct_mentions']})", str(row["favor"]),
+                      str(row["against"]), str(row["neutral"]),
+                      f"{row['net']:+.2f} [{row['net_low']:+.2f}, {row['net_high']:+.2f}]")
+    console.print(table)
+    console.print(f"tags: {stance.tags}\nreport: {stance.report_html}")
 
 
 def _snippet(text: str, span: tuple[int, int], width: int = 70) -> str:
