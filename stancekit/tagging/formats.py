@@ -165,11 +165,12 @@ def iter_tagged(path: str | Path) -> Iterator[dict[str, Any]]:
 
 
 def _iter_parquet(path: Path) -> Iterator[dict[str, Any]]:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
         parquet = pq.ParquetFile(path)
-    except Exception as exc:  # pyarrow raises several types for a broken file
+    except (pa.ArrowException, OSError) as exc:  # ArrowInvalid for a broken file, OSError for an unreadable one
         raise InputError(path, f"not a readable Parquet file ({exc})") from None
     for batch in parquet.iter_batches(batch_size=4096):
         for row in batch.to_pylist():
