@@ -8,7 +8,7 @@ predictions per second through ``predict_stance``), peak memory (max RSS of this
 
     python bench/accuracy.py [--newsmtsc ../shared/datasets/newsmtsc] [--out bench/out]
                              [--models transformer baseline] [--input-scheme span-pool|pair]
-                             [--epochs 2] [--threads N] [--reuse]
+                             [--epochs 3] [--threads N] [--reuse]
 
 ``--reuse`` scores models already in ``--out`` (train seconds then come from their stancekit.json;
 peak memory is then that of scoring only). Targets on 2 CPU cores: transformer >= 0.81 macro-F1 on
@@ -63,7 +63,7 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", default=["transformer", "baseline"],
                         choices=["transformer", "baseline"])
     parser.add_argument("--input-scheme", default="span-pool", choices=["span-pool", "pair"])
-    parser.add_argument("--epochs", type=float, default=2.0)
+    parser.add_argument("--epochs", type=float, default=3.0)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     parser.add_argument("--reuse", action="store_true", help="score the models already in --out")
     args = parser.parse_args()

@@ -50,7 +50,7 @@ class TrainConfig:
     model: str = "transformer"
     base_model: str = DEFAULT_BASE_MODEL
     input_scheme: str = "span-pool"
-    epochs: float = 2.0
+    epochs: float = 3.0
     max_steps: int = -1
     batch_size: int = 16
     learning_rate: float = 5e-5

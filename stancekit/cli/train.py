@@ -34,7 +34,7 @@ def train(
     = DEFAULT_BASE_MODEL,
     input_scheme: Annotated[str, typer.Option("--input", help="span-pool (all mentions, one pass) or pair.")]
     = "span-pool",
-    epochs: Annotated[float, typer.Option(help="Training epochs (early stopping may end sooner).")] = 2.0,
+    epochs: Annotated[float, typer.Option(help="Training epochs (early stopping may end sooner).")] = 3.0,
     max_steps: Annotated[int, typer.Option(help="Stop after this many steps (-1: no limit).")] = -1,
     batch_size: Annotated[int, typer.Option(help="Training batch size.")] = 16,
     learning_rate: Annotated[float, typer.Option(help="Peak learning rate.")] = 5e-5,
