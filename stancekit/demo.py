@@ -16,11 +16,12 @@ from typing import Any
 
 from stancekit.actors import ActorDictionary, DictionaryMatcher
 from stancekit.errors import ConfigError, StanceKitError
+from stancekit.paths import REPO
 from stancekit.pipeline import iter_sentences
 from stancekit.readers import iter_documents
 from stancekit.records import Sentence
 
-REPO_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+REPO_SEEDS = REPO / "seeds"
 STUDIO_MODES = ("auto", "start", "off")
 
 

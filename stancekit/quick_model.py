@@ -16,8 +16,8 @@ from pathlib import Path
 from stancekit.classifier import MANIFEST, Classifier, load_model
 from stancekit.errors import ConfigError
 from stancekit.examples import GOLD_MANIFEST, detect_format, file_sha256, split_files
+from stancekit.paths import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 
 
 def find_newsmtsc() -> Path | None:

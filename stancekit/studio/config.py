@@ -13,8 +13,9 @@ from markdown_it import MarkdownIt
 from stancekit.actors import ActorDictionary
 from stancekit.errors import ConfigError
 from stancekit.labels import LabelScheme
+from stancekit.paths import REPO
 
-REPO_ANNOTATE = Path(__file__).resolve().parent.parent.parent / "annotate"
+REPO_ANNOTATE = REPO / "annotate"
 TEMPLATE_NAME = "labeling-config.xml"
 GUIDELINES_NAME = "guidelines.md"
 OTHER_ACTOR = "other"  # the label for an actor the dictionary lacks; mapped (or reported) on pull
