@@ -11,7 +11,8 @@ corpus holds ``--min-mentions``), with the same trained stance model:
 (c) the same with ``--precision int8``.
 
 Prints JSON: mentions/s of each, the ratios b/a and c/a, macro-F1 of each on dev_rw and
-dev_mt (from the same runs), the F1 loss of c vs b, peak memory of this process, and the
+dev_mt (from the same runs), the F1 loss of c vs b, the share of all mentions on which c and b
+predict the same label, peak memory of this process, and the
 peak memory of the full ``stancekit tag`` job (int8, subprocess) on the seed coverage
 repeated N and 10N times, to show that memory stays flat as the corpus grows.
 ``--naive-sentences K`` times (a) on the first K sentences only (its F1 is then left out),
@@ -22,9 +23,8 @@ for busy machines where the naive pipeline would take too long.
                                [--naive-sentences K]
 
 Targets on 2 CPU cores: c >= 300 mentions/s, c/a >= 3, F1 loss of c vs b <= 0.005.
-The figures in docs/tagging.md used a model trained (about 10 minutes here) with
-``stancekit.training.train(TrainConfig(data=[NEWSMTSC / "train.jsonl"], validation=[NEWSMTSC / "dev_mt.jsonl"],
-output=Path("models/newsmtsc-stance"), max_steps=150, max_length=128, eval_steps=50))``.
+The README's figures used the default model that ``bench/accuracy.py`` trains (pass its folder
+as ``--model``).
 """
 
 from __future__ import annotations
@@ -193,13 +193,15 @@ def main() -> None:
     mentions = sum(len(s.mentions) for s in sentences)
     fp32 = load_model(args.model, device="cpu", batch_size=args.batch_size)
     int8 = quantize(fp32)
-    runs = {}
+    runs: dict = {}
+    labels: dict[str, list[list[str]]] = {}
     naive = sentences[:args.naive_sentences] if args.naive_sentences else sentences
     naive_mentions = sum(len(s.mentions) for s in naive)
     for name, run in (("a_naive_pipeline", lambda: run_naive(fp32, naive)),
                       ("b_stancekit_fp32", lambda: run_stancekit(fp32, sentences, args.batch_size)),
                       ("c_stancekit_int8", lambda: run_stancekit(int8, sentences, args.batch_size))):
         seconds, predicted = run()
+        labels[name] = predicted
         done = naive_mentions if name.startswith("a_") else mentions
         runs[name] = {"mentions": done, "mentions_per_s": round(done / seconds, 1), "seconds": round(seconds, 1)}
         if len(predicted) == len(sentences):
@@ -212,6 +214,9 @@ def main() -> None:
         "ratio_b_over_a": round(b / a, 2), "ratio_c_over_a": round(c / a, 2),
         "f1_loss_c_vs_b": {split: round(runs["b_stancekit_fp32"]["f1_macro"][split]
                                         - runs["c_stancekit_int8"]["f1_macro"][split], 4) for split in gold},
+        "agreement_c_vs_b": round(sum(x == y for b_s, c_s in zip(labels["b_stancekit_fp32"],
+                                                                 labels["c_stancekit_int8"])
+                                      for x, y in zip(b_s, c_s)) / mentions, 4),
         "peak_rss_mb_this_process": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "cpu_count": os.cpu_count(), "load_average_1m": round(os.getloadavg()[0], 2),
         "platform": platform.platform(), "torch": torch.__version__,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 from stancekit.errors import ConfigError, InputError
+from stancekit.io import read_numbered_jsonl
 from stancekit.labels import NEWSMTSC_POLARITY, SENTIMENT_LABELS, STANCE_ANNOTATOR_ONLY, STANCE_LABELS
 from stancekit.records import Mention, Sentence
 
@@ -131,35 +132,31 @@ def _stance_of(value: object, path: Path, line: int | None) -> str | None:
 def read_newsmtsc(path: Path) -> list[Example]:
     """One example per NewsMTSC line: polarity 2/4/6 becomes stance against/neutral/favor."""
     examples = []
-    with path.open("r", encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
+    for line_no, record in read_numbered_jsonl(path):
+        try:
+            text = record["sentence_normalized"]
+            targets = record["targets"]
+            doc_id = str(record.get("primary_gid", f"{path.stem}:{line_no}"))
+        except (KeyError, TypeError) as exc:
+            raise InputError(path, f"not a NewsMTSC record ({type(exc).__name__}: {exc}); expected "
+                             "'sentence_normalized' and 'targets'", line=line_no) from None
+        mentions, stances = [], []
+        for target in targets:
             try:
-                record = json.loads(line)
-                text = record["sentence_normalized"]
-                targets = record["targets"]
-                doc_id = str(record.get("primary_gid", f"{path.stem}:{line_no}"))
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                raise InputError(path, f"not a NewsMTSC record ({type(exc).__name__}: {exc}); expected "
-                                 "'sentence_normalized' and 'targets'", line=line_no) from None
-            mentions, stances = [], []
-            for target in targets:
-                try:
-                    start, end, polarity = int(target["from"]), int(target["to"]), float(target["polarity"])
-                    actor = str(target.get("Input.gid", target.get("mention", "")))
-                except (KeyError, TypeError, ValueError) as exc:
-                    raise InputError(path, f"target lacks from/to/polarity ({exc})", line=line_no) from None
-                if not 0 <= start < end <= len(text):
-                    raise InputError(path, f"target offsets {start}:{end} outside the sentence "
-                                     f"({len(text)} characters)", line=line_no)
-                if polarity not in NEWSMTSC_POLARITY:
-                    raise InputError(path, f"unknown polarity {polarity}: expected one of "
-                                     f"{sorted(NEWSMTSC_POLARITY)}", line=line_no)
-                mentions.append(Mention(actor, start, end, text[start:end]))
-                stances.append(NEWSMTSC_POLARITY[polarity])
-            sentence = Sentence(doc_id, 0, 0, len(text), text, tuple(mentions), {"source": f"{path.name}:{line_no}"})
-            examples.append(Example(sentence, tuple(stances), None))
+                start, end, polarity = int(target["from"]), int(target["to"]), float(target["polarity"])
+                actor = str(target.get("Input.gid", target.get("mention", "")))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise InputError(path, f"target lacks from/to/polarity ({exc})", line=line_no) from None
+            if not 0 <= start < end <= len(text):
+                raise InputError(path, f"target offsets {start}:{end} outside the sentence "
+                                 f"({len(text)} characters)", line=line_no)
+            if polarity not in NEWSMTSC_POLARITY:
+                raise InputError(path, f"unknown polarity {polarity}: expected one of "
+                                 f"{sorted(NEWSMTSC_POLARITY)}", line=line_no)
+            mentions.append(Mention(actor, start, end, text[start:end]))
+            stances.append(NEWSMTSC_POLARITY[polarity])
+        sentence = Sentence(doc_id, 0, 0, len(text), text, tuple(mentions), {"source": f"{path.name}:{line_no}"})
+        examples.append(Example(sentence, tuple(stances), None))
     return examples
 
 

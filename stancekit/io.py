@@ -60,6 +60,11 @@ def write_jsonl(records: Iterable[dict[str, Any]], path: str | Path | None) -> i
 
 def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
     """Read a JSONL file written by stancekit; a broken line is an InputError naming it."""
+    return (record for _, record in read_numbered_jsonl(path))
+
+
+def read_numbered_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank line of a JSONL file; a broken line is an InputError."""
     from stancekit.errors import InputError
 
     path = Path(path)
@@ -77,4 +82,4 @@ def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
                 raise InputError(path, f"broken JSON ({exc.msg} at column {exc.colno})", line=line_no) from None
             if not isinstance(record, dict):
                 raise InputError(path, "expected a JSON object", line=line_no)
-            yield record
+            yield line_no, record

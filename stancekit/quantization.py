@@ -1,31 +1,73 @@
-"""The int8 path for CPU tagging: dynamic quantization of a loaded transformer classifier.
+"""The int8 path for CPU tagging: the encoder's linear layers as int8 x int8 matrix products.
 
-The encoder's ``nn.Linear`` layers get int8 weights (per output channel by default) and
-int8 activations quantized on the fly; the classification head stays fp32. Per-channel
-scales keep each output unit's own weight range, which loses far less accuracy than one
-scale per matrix (the per-tensor variant is kept for comparison: ``per_channel=False``).
-Works on the classifier's ``.model`` without changing the training code: the original
-classifier is left untouched and a copy with the quantized module is returned.
+Each ``nn.Linear`` of the encoder becomes an :class:`Int8Linear`: its weights are stored in int8
+with one scale per output unit, and its input is quantized on the fly with one scale per token
+(W8A8, per-channel weights and per-token activations, as in LLM.int8/SmoothQuant's baselines). The
+product runs in int32 (``torch._int_mm``) and is rescaled to fp32; attention, layer norms, the
+pooling and the head stay fp32.
+
+Why per token: PyTorch's dynamic quantization (``torch.ao``) gives the whole batch one activation
+scale, so a single token with a large activation (transformers have a few such outlier channels),
+or a padded row, coarsens every other token's quantization; predictions then depend on which
+sentences share a batch. With one scale per token each token keeps its own range and a sentence's
+result does not depend on its batch. Measured on NewsMTSC dev with the default model: see
+``bench/throughput.py``.
 """
 
 from __future__ import annotations
 
 import copy
-import warnings
 from typing import Any
+
+import torch
+from torch import nn
 
 from stancekit.errors import ConfigError
 
 
-def quantize(classifier: Any, *, per_channel: bool = True, keep_fp32: tuple[str, ...] = ("head",)) -> Any:
-    """An int8 copy of a transformer ``Classifier`` (CPU only).
+class Int8Linear(nn.Module):
+    """``y = x W^T + b`` with int8 weights (a scale per output unit) and int8 inputs (a scale per token)."""
 
-    ``keep_fp32`` names module-path prefixes left in fp32 (default: the classification head).
+    def __init__(self, linear: nn.Linear):
+        super().__init__()
+        weight = linear.weight.detach().float()
+        scale = weight.abs().amax(dim=1).clamp(min=1e-8) / 127.0
+        self.in_features, self.out_features = linear.in_features, linear.out_features
+        self.register_buffer("weight_t", torch.round(weight / scale[:, None]).to(torch.int8).t().contiguous())
+        self.register_buffer("weight_scale", scale)
+        self.register_buffer("bias", None if linear.bias is None else linear.bias.detach().float().clone())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        rows = x.reshape(-1, self.in_features).float()
+        scale = rows.abs().amax(dim=1, keepdim=True).clamp_(min=1e-8).div_(127.0)
+        quantized = torch.div(rows, scale).round_().to(torch.int8)
+        out = torch._int_mm(quantized, self.weight_t).to(torch.float32)
+        out.mul_(scale).mul_(self.weight_scale)
+        if self.bias is not None:
+            out.add_(self.bias)
+        return out.reshape(*x.shape[:-1], self.out_features)
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, int8 weights and inputs"
+
+
+def quantize_linears(module: nn.Module) -> int:
+    """Replace every ``nn.Linear`` inside ``module`` by an :class:`Int8Linear` in place; return how many."""
+    count = 0
+    for name, child in module.named_children():
+        if isinstance(child, nn.Linear):
+            setattr(module, name, Int8Linear(child))
+            count += 1
+        else:
+            count += quantize_linears(child)
+    return count
+
+
+def quantize(classifier: Any) -> Any:
+    """An int8 copy of a transformer ``Classifier`` (CPU only); the original is left untouched.
+
+    Only the encoder is quantized: the attention pooling and the head are small and stay fp32.
     """
-    import torch
-    from torch import nn
-    from torch.ao.quantization import default_dynamic_qconfig, per_channel_dynamic_qconfig, quantize_dynamic
-
     model = getattr(classifier, "model", None)
     if not isinstance(model, nn.Module):
         raise ConfigError(f"{getattr(classifier, 'path', classifier)} is not a transformer model; "
@@ -34,15 +76,15 @@ def quantize(classifier: Any, *, per_channel: bool = True, keep_fp32: tuple[str,
     if torch.device(device).type != "cpu":
         raise ConfigError(f"--precision int8 runs on CPU, but the model is on {device}; use --device cpu "
                           "(on a GPU, fp32 is fast enough)")
-    qconfig = per_channel_dynamic_qconfig if per_channel else default_dynamic_qconfig
-    targets = {name: qconfig for name, module in model.named_modules()
-               if isinstance(module, nn.Linear) and not name.startswith(keep_fp32)}
-    if not targets:
-        raise ConfigError(f"{classifier.path}: no linear layers to quantize outside {keep_fp32}")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # torch.ao eager quantization is deprecated in favour of torchao
-        quantized = quantize_dynamic(copy.deepcopy(model), targets, dtype=torch.qint8)
+    try:
+        torch._int_mm(torch.ones(32, 8, dtype=torch.int8), torch.ones(8, 8, dtype=torch.int8))
+    except (AttributeError, RuntimeError):
+        raise ConfigError(f"--precision int8 needs int8 matrix products on CPU (torch._int_mm), which torch "
+                          f"{torch.__version__} lacks; upgrade torch or use fp32") from None
+    quantized = copy.deepcopy(model)
+    if not quantize_linears(quantized.encoder):
+        raise ConfigError(f"{classifier.path}: the encoder has no linear layers to quantize; use fp32")
     result = copy.copy(classifier)
     result.model = quantized.eval()
-    result.name = f"{classifier.name}+int8{'' if per_channel else '-per-tensor'}"
+    result.name = f"{classifier.name}+int8"
     return result

@@ -50,10 +50,12 @@ class TrainConfig:
     model: str = "transformer"
     base_model: str = DEFAULT_BASE_MODEL
     input_scheme: str = "span-pool"
+    pooling: str = "attention"
     epochs: float = 3.0
     max_steps: int = -1
     batch_size: int = 16
     learning_rate: float = 5e-5
+    head_learning_rate: float = 1e-3  # the freshly initialised pooling and head learn faster than the encoder
     patience: int = 2
     eval_steps: int | None = None
     seed: int = 42
@@ -66,7 +68,7 @@ class TrainConfig:
     progress: bool = True
 
     def __post_init__(self) -> None:
-        from stancekit.transformer_model import SCHEMES
+        from stancekit.transformer_model import POOLINGS, SCHEMES
 
         self.data = [Path(p) for p in self.data]
         self.output = Path(self.output)
@@ -81,10 +83,12 @@ class TrainConfig:
         if self.data_format not in ("auto", "newsmtsc", "gold"):
             raise ConfigError(f"unknown data format {self.data_format!r}: expected auto, newsmtsc or gold")
         if self.task == "sentiment":
-            self.input_scheme = "sentence"
+            self.input_scheme, self.pooling = "sentence", "mean"
         elif self.input_scheme not in SCHEMES or self.input_scheme == "sentence":
             raise ConfigError(f"unknown stance input scheme {self.input_scheme!r}: expected span-pool or pair")
-        for name in ("epochs", "batch_size", "learning_rate", "max_length"):
+        if self.pooling not in POOLINGS:
+            raise ConfigError(f"unknown pooling {self.pooling!r}: expected one of {', '.join(POOLINGS)}")
+        for name in ("epochs", "batch_size", "learning_rate", "head_learning_rate", "max_length"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name.replace('_', ' ')} must be positive, got {getattr(self, name)}")
         if self.patience < 1 or (self.eval_steps is not None and self.eval_steps < 1):
@@ -219,11 +223,27 @@ def _resolve_base(config: TrainConfig) -> tuple[str, Path | None]:
         previous = load_model(candidate, device="cpu")
         if previous.manifest["kind"] != "transformer":
             raise ConfigError(f"--base-model {candidate} is a baseline; continue from a transformer model")
-        if previous.task != config.task or previous.manifest["input_scheme"] != config.input_scheme:
-            raise ConfigError(f"--base-model {candidate} is a {previous.task}/{previous.manifest['input_scheme']} "
-                              f"model, this run trains {config.task}/{config.input_scheme}; match --task/--input")
+        then = (previous.task, previous.manifest["input_scheme"], previous.manifest["pooling"])
+        if then != (config.task, config.input_scheme, config.pooling):
+            raise ConfigError(f"--base-model {candidate} is a {'/'.join(then)} model, this run trains "
+                              f"{config.task}/{config.input_scheme}/{config.pooling}; match --task/--input/--pooling")
         return str(candidate), candidate
     return config.base_model, None
+
+
+def optimizer(model: Any, config: TrainConfig, *, weight_decay: float) -> Any:
+    """AdamW with the encoder at ``learning_rate`` and the new pooling/head at ``head_learning_rate``;
+    weight decay on matrices only (not on biases and layer norms), as the Trainer's default does."""
+    import torch
+
+    groups = []
+    for is_encoder, lr in ((True, config.learning_rate), (False, config.head_learning_rate)):
+        for decays in (True, False):
+            params = [p for name, p in model.named_parameters() if p.requires_grad
+                      and name.startswith("encoder.") == is_encoder and (p.ndim > 1) == decays]
+            if params:
+                groups.append({"params": params, "lr": lr, "weight_decay": weight_decay if decays else 0.0})
+    return torch.optim.AdamW(groups, lr=config.learning_rate)
 
 
 def train_transformer(config: TrainConfig, train: ExampleSet, validation: ExampleSet, target: Path,
@@ -246,11 +266,10 @@ def train_transformer(config: TrainConfig, train: ExampleSet, validation: Exampl
                           "folder or a Hugging Face id that is cached (HF_HUB_OFFLINE=1 blocks downloads)") from None
     if not getattr(tokenizer, "is_fast", False):
         raise ConfigError(f"base model {config.base_model!r} has no fast tokenizer; stancekit needs character offsets")
-    model = SpanPoolingClassifier(encoder, len(config.labels), use_spans=config.input_scheme != "sentence")
+    model = SpanPoolingClassifier(encoder, len(config.labels), use_spans=config.input_scheme != "sentence",
+                                  pooling=config.pooling)
     if continue_from is not None:
-        from safetensors.torch import load_file
-
-        model.head.load_state_dict(load_file(str(continue_from / HEAD_FILE)))
+        model.load_pooling(continue_from)
     counts = train.label_counts(config.task)
     total = sum(counts.values())
     model.class_weights = torch.tensor([total / (len(config.labels) * max(counts.get(label, 0), 1))
@@ -282,17 +301,20 @@ def train_transformer(config: TrainConfig, train: ExampleSet, validation: Exampl
     trainer = Trainer(model=model, args=args, data_collator=lambda items: collate([i["row"] for i in items], pad_id),
                       train_dataset=as_items(train_rows), eval_dataset=as_items(val_rows), processing_class=tokenizer,
                       compute_metrics=metrics,
+                      optimizers=(optimizer(model, config, weight_decay=args.weight_decay), None),
                       callbacks=[EarlyStoppingCallback(early_stopping_patience=config.patience)])
     checkpoints = sorted(work.glob("checkpoint-*")) if work.is_dir() else []
     if config.resume and checkpoints:
         log(f"resuming from {checkpoints[-1]}")
     trainer.train(resume_from_checkpoint=bool(config.resume and checkpoints))
     model.save(target, tokenizer)
-    return {"kind": "transformer", "input_scheme": config.input_scheme, "base_model": config.base_model,
+    return {"kind": "transformer", "input_scheme": config.input_scheme, "pooling": config.pooling,
+            "base_model": config.base_model,
             "max_length": config.max_length,
             "hyperparameters": {"epochs": config.epochs, "max_steps": config.max_steps,
                                 "steps_done": trainer.state.global_step, "batch_size": config.batch_size,
-                                "learning_rate": config.learning_rate, "patience": config.patience,
+                                "learning_rate": config.learning_rate,
+                                "head_learning_rate": config.head_learning_rate, "patience": config.patience,
                                 "best_validation_f1_macro": trainer.state.best_metric,
                                 "class_weights": [round(float(w), 4) for w in model.class_weights]},
             "weight_files": ["model.safetensors", HEAD_FILE]}

@@ -65,6 +65,18 @@ def test_a_partial_directory_names_the_missing_file(fixture: str, missing: str, 
         load_model(copy)
 
 
+def test_a_head_that_does_not_fit_the_pooling_is_refused(tiny_stance_model_dir: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "mean-pooling"
+    shutil.copytree(tiny_stance_model_dir, copy)
+    manifest = json.loads((copy / "stancekit.json").read_text())
+    (copy / "stancekit.json").write_text(json.dumps(manifest | {"pooling": "mean"}))
+    with pytest.raises(ConfigError, match=r"head\.safetensors does not fit this model's head .*query.*; retrain"):
+        load_model(copy, device="cpu")
+    (copy / "stancekit.json").write_text(json.dumps(manifest | {"pooling": "max"}))
+    with pytest.raises(ConfigError, match="unknown pooling 'max'"):
+        load_model(copy, device="cpu")
+
+
 def test_a_directory_without_manifest_is_not_a_model(tmp_path: Path) -> None:
     (tmp_path / "config.json").write_text("{}")
     with pytest.raises(ConfigError, match="stancekit.json is missing"):
