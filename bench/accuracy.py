@@ -8,7 +8,7 @@ predictions per second through ``predict_stance``), peak memory (max RSS of this
 
     python bench/accuracy.py [--newsmtsc ../shared/datasets/newsmtsc] [--out bench/out]
                              [--models transformer baseline] [--input-scheme span-pool|pair]
-                             [--pooling attention|mean] [--learning-rate 5e-5] [--head-learning-rate 1e-3]
+                             [--learning-rate 5e-5] [--multi-target-copies 1]
                              [--epochs 3] [--threads N] [--reuse]
 
 ``--reuse`` scores models already in ``--out`` (train seconds then come from their stancekit.json;
@@ -41,7 +41,7 @@ def score(model_dir: Path, newsmtsc: Path, threads: int | None) -> dict:
         torch.set_num_threads(threads)
     classifier = load_model(model_dir, device="cpu")
     manifest = json.loads((model_dir / "stancekit.json").read_text())
-    result = {"model": classifier.name, "input_scheme": manifest["input_scheme"], "pooling": manifest.get("pooling"),
+    result = {"model": classifier.name, "input_scheme": manifest["input_scheme"],
               "train_seconds": manifest["training"]["seconds"],
               "train_examples": sum(manifest["data"]["train_label_counts"].values()),
               "hyperparameters": manifest["hyperparameters"]}
@@ -64,9 +64,8 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", default=["transformer", "baseline"],
                         choices=["transformer", "baseline"])
     parser.add_argument("--input-scheme", default="span-pool", choices=["span-pool", "pair"])
-    parser.add_argument("--pooling", default="attention", choices=["attention", "mean"])
     parser.add_argument("--learning-rate", type=float, default=5e-5)
-    parser.add_argument("--head-learning-rate", type=float, default=1e-3)
+    parser.add_argument("--multi-target-copies", type=int, default=1)
     parser.add_argument("--epochs", type=float, default=3.0)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     parser.add_argument("--reuse", action="store_true", help="score the models already in --out")
@@ -77,11 +76,11 @@ def main() -> None:
     report: dict = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                                 "load_average_at_start": os.getloadavg()}, "models": {}}
     for kind in args.models:
-        out = args.out / (f"{kind}-{args.input_scheme}-{args.pooling}" if kind == "transformer" else kind)
+        out = args.out / (f"{kind}-{args.input_scheme}" if kind == "transformer" else kind)
         if not args.reuse:
             train(TrainConfig(data=[args.newsmtsc], output=out, model=kind, input_scheme=args.input_scheme,
-                              pooling=args.pooling, learning_rate=args.learning_rate,
-                              head_learning_rate=args.head_learning_rate,
+                              learning_rate=args.learning_rate,
+                              multi_target_copies=args.multi_target_copies,
                               epochs=args.epochs, threads=args.threads, device="cpu", progress=False))
         report["models"][kind] = score(out, args.newsmtsc, args.threads)
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

@@ -22,7 +22,7 @@ from stancekit.examples import TASK_LABELS
 from stancekit.records import Sentence
 
 MANIFEST = "stancekit.json"
-FORMAT_VERSION = 2  # 2: head.safetensors holds the head and attention pooling
+FORMAT_VERSION = 1
 KINDS = ("transformer", "baseline")
 
 

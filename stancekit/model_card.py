@@ -9,16 +9,12 @@ from stancekit.io import atomic_write
 
 SCHEME_TEXT = {
     "span-pool": "one encoder pass per sentence; every mention wrapped in `[ ... ]` markers; each mention "
-                 "classified from the pooled sentence and its marked span",
+                 "classified from the mean of the sentence tokens and the mean of its marked span",
     "pair": "one encoder pass per mention: only the asked-about mention marked, its text as second segment",
     "sentence": "one encoder pass per sentence, mean-pooled (no target)",
     "tfidf-window": "TF-IDF word 1-2-grams of the sentence with the mention masked, plus words in a 6-word window "
                     "left/right of it; class-balanced logistic regression",
     "tfidf": "TF-IDF word 1-2-grams of the sentence; class-balanced logistic regression",
-}
-POOLING_TEXT = {
-    "attention": "[sentence mean; span mean; the sentence tokens weighted by their affinity to the mention]",
-    "mean": "[sentence mean; span mean]",
 }
 
 
@@ -44,8 +40,7 @@ def render_model_card(manifest: dict[str, Any]) -> str:
         "measuring stance per actor in aggregate. Not for judging single articles or people without review.", "",
         "## Model",
         f"- kind: {manifest['kind']}; input scheme `{manifest['input_scheme']}`: "
-        f"{SCHEME_TEXT.get(manifest['input_scheme'], '')}"
-        + (f"; pooling `{manifest['pooling']}`: {POOLING_TEXT[manifest['pooling']]}" if "pooling" in manifest else ""),
+        f"{SCHEME_TEXT.get(manifest['input_scheme'], '')}",
         f"- base model: {manifest.get('base_model') or 'none'}",
         f"- hyperparameters: `{manifest.get('hyperparameters', {})}`",
         f"- fingerprint: `{manifest['fingerprint'][:16]}`", "",

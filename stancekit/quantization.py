@@ -66,7 +66,7 @@ def quantize_linears(module: nn.Module) -> int:
 def quantize(classifier: Any) -> Any:
     """An int8 copy of a transformer ``Classifier`` (CPU only); the original is left untouched.
 
-    Only the encoder is quantized: the attention pooling and the head are small and stay fp32.
+    Only the encoder is quantized: the head is small and stays fp32.
     """
     model = getattr(classifier, "model", None)
     if not isinstance(model, nn.Module):

@@ -50,12 +50,11 @@ class TrainConfig:
     model: str = "transformer"
     base_model: str = DEFAULT_BASE_MODEL
     input_scheme: str = "span-pool"
-    pooling: str = "attention"
     epochs: float = 3.0
     max_steps: int = -1
     batch_size: int = 16
     learning_rate: float = 5e-5
-    head_learning_rate: float = 1e-3  # the freshly initialised pooling and head learn faster than the encoder
+    multi_target_copies: int = 1  # times each training sentence with several distinct targets is seen per epoch
     patience: int = 2
     eval_steps: int | None = None
     seed: int = 42
@@ -68,7 +67,7 @@ class TrainConfig:
     progress: bool = True
 
     def __post_init__(self) -> None:
-        from stancekit.transformer_model import POOLINGS, SCHEMES
+        from stancekit.transformer_model import SCHEMES
 
         self.data = [Path(p) for p in self.data]
         self.output = Path(self.output)
@@ -83,14 +82,14 @@ class TrainConfig:
         if self.data_format not in ("auto", "newsmtsc", "gold"):
             raise ConfigError(f"unknown data format {self.data_format!r}: expected auto, newsmtsc or gold")
         if self.task == "sentiment":
-            self.input_scheme, self.pooling = "sentence", "mean"
+            self.input_scheme = "sentence"
         elif self.input_scheme not in SCHEMES or self.input_scheme == "sentence":
             raise ConfigError(f"unknown stance input scheme {self.input_scheme!r}: expected span-pool or pair")
-        if self.pooling not in POOLINGS:
-            raise ConfigError(f"unknown pooling {self.pooling!r}: expected one of {', '.join(POOLINGS)}")
-        for name in ("epochs", "batch_size", "learning_rate", "head_learning_rate", "max_length"):
+        for name in ("epochs", "batch_size", "learning_rate", "max_length"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name.replace('_', ' ')} must be positive, got {getattr(self, name)}")
+        if self.multi_target_copies < 1:
+            raise ConfigError(f"multi-target copies must be at least 1, got {self.multi_target_copies}")
         if self.patience < 1 or (self.eval_steps is not None and self.eval_steps < 1):
             raise ConfigError("patience and eval steps must be at least 1")
         if self.threads is not None and self.threads < 1:
@@ -223,27 +222,11 @@ def _resolve_base(config: TrainConfig) -> tuple[str, Path | None]:
         previous = load_model(candidate, device="cpu")
         if previous.manifest["kind"] != "transformer":
             raise ConfigError(f"--base-model {candidate} is a baseline; continue from a transformer model")
-        then = (previous.task, previous.manifest["input_scheme"], previous.manifest["pooling"])
-        if then != (config.task, config.input_scheme, config.pooling):
-            raise ConfigError(f"--base-model {candidate} is a {'/'.join(then)} model, this run trains "
-                              f"{config.task}/{config.input_scheme}/{config.pooling}; match --task/--input/--pooling")
+        if previous.task != config.task or previous.manifest["input_scheme"] != config.input_scheme:
+            raise ConfigError(f"--base-model {candidate} is a {previous.task}/{previous.manifest['input_scheme']} "
+                              f"model, this run trains {config.task}/{config.input_scheme}; match --task/--input")
         return str(candidate), candidate
     return config.base_model, None
-
-
-def optimizer(model: Any, config: TrainConfig, *, weight_decay: float) -> Any:
-    """AdamW with the encoder at ``learning_rate`` and the new pooling/head at ``head_learning_rate``;
-    weight decay on matrices only (not on biases and layer norms), as the Trainer's default does."""
-    import torch
-
-    groups = []
-    for is_encoder, lr in ((True, config.learning_rate), (False, config.head_learning_rate)):
-        for decays in (True, False):
-            params = [p for name, p in model.named_parameters() if p.requires_grad
-                      and name.startswith("encoder.") == is_encoder and (p.ndim > 1) == decays]
-            if params:
-                groups.append({"params": params, "lr": lr, "weight_decay": weight_decay if decays else 0.0})
-    return torch.optim.AdamW(groups, lr=config.learning_rate)
 
 
 def train_transformer(config: TrainConfig, train: ExampleSet, validation: ExampleSet, target: Path,
@@ -266,15 +249,16 @@ def train_transformer(config: TrainConfig, train: ExampleSet, validation: Exampl
                           "folder or a Hugging Face id that is cached (HF_HUB_OFFLINE=1 blocks downloads)") from None
     if not getattr(tokenizer, "is_fast", False):
         raise ConfigError(f"base model {config.base_model!r} has no fast tokenizer; stancekit needs character offsets")
-    model = SpanPoolingClassifier(encoder, len(config.labels), use_spans=config.input_scheme != "sentence",
-                                  pooling=config.pooling)
+    model = SpanPoolingClassifier(encoder, len(config.labels), use_spans=config.input_scheme != "sentence")
     if continue_from is not None:
-        model.load_pooling(continue_from)
+        model.load_head(continue_from)
     counts = train.label_counts(config.task)
     total = sum(counts.values())
     model.class_weights = torch.tensor([total / (len(config.labels) * max(counts.get(label, 0), 1))
                                         for label in config.labels], dtype=torch.float)
-    train_rows = _rows_with_labels(tokenizer, train.examples, config)
+    multi = [ex for ex in train.examples if len({(m.start, m.end) for m in ex.sentence.mentions}) > 1]
+    extra = multi * (config.multi_target_copies - 1) if config.task == "stance" else []
+    train_rows = _rows_with_labels(tokenizer, train.examples + extra, config)
     val_rows = sorted(_rows_with_labels(tokenizer, validation.examples, config), key=lambda r: len(r.input_ids))
     log(f"training {config.input_scheme} on {len(train_rows)} encoder rows, validating on {len(val_rows)}")
     pad_id = tokenizer.pad_token_id or 0
@@ -301,20 +285,18 @@ def train_transformer(config: TrainConfig, train: ExampleSet, validation: Exampl
     trainer = Trainer(model=model, args=args, data_collator=lambda items: collate([i["row"] for i in items], pad_id),
                       train_dataset=as_items(train_rows), eval_dataset=as_items(val_rows), processing_class=tokenizer,
                       compute_metrics=metrics,
-                      optimizers=(optimizer(model, config, weight_decay=args.weight_decay), None),
                       callbacks=[EarlyStoppingCallback(early_stopping_patience=config.patience)])
     checkpoints = sorted(work.glob("checkpoint-*")) if work.is_dir() else []
     if config.resume and checkpoints:
         log(f"resuming from {checkpoints[-1]}")
     trainer.train(resume_from_checkpoint=bool(config.resume and checkpoints))
     model.save(target, tokenizer)
-    return {"kind": "transformer", "input_scheme": config.input_scheme, "pooling": config.pooling,
-            "base_model": config.base_model,
+    return {"kind": "transformer", "input_scheme": config.input_scheme, "base_model": config.base_model,
             "max_length": config.max_length,
             "hyperparameters": {"epochs": config.epochs, "max_steps": config.max_steps,
                                 "steps_done": trainer.state.global_step, "batch_size": config.batch_size,
-                                "learning_rate": config.learning_rate,
-                                "head_learning_rate": config.head_learning_rate, "patience": config.patience,
+                                "learning_rate": config.learning_rate, "patience": config.patience,
+                                "multi_target_copies": config.multi_target_copies,
                                 "best_validation_f1_macro": trainer.state.best_metric,
                                 "class_weights": [round(float(w), 4) for w in model.class_weights]},
             "weight_files": ["model.safetensors", HEAD_FILE]}

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import torch
 
 from stancekit.classifier import load_model
 from stancekit.errors import ConfigError
@@ -65,15 +66,13 @@ def test_a_partial_directory_names_the_missing_file(fixture: str, missing: str, 
         load_model(copy)
 
 
-def test_a_head_that_does_not_fit_the_pooling_is_refused(tiny_stance_model_dir: Path, tmp_path: Path) -> None:
-    copy = tmp_path / "mean-pooling"
+def test_a_head_that_does_not_fit_is_refused(tiny_stance_model_dir: Path, tmp_path: Path) -> None:
+    from safetensors.torch import save_file
+
+    copy = tmp_path / "bad-head"
     shutil.copytree(tiny_stance_model_dir, copy)
-    manifest = json.loads((copy / "stancekit.json").read_text())
-    (copy / "stancekit.json").write_text(json.dumps(manifest | {"pooling": "mean"}))
-    with pytest.raises(ConfigError, match=r"head\.safetensors does not fit this model's head .*query.*; retrain"):
-        load_model(copy, device="cpu")
-    (copy / "stancekit.json").write_text(json.dumps(manifest | {"pooling": "max"}))
-    with pytest.raises(ConfigError, match="unknown pooling 'max'"):
+    save_file({"1.weight": torch.zeros(3, 384), "1.bias": torch.zeros(3)}, str(copy / "head.safetensors"))
+    with pytest.raises(ConfigError, match=r"head\.safetensors does not fit this model's head .*size mismatch.*retrain"):
         load_model(copy, device="cpu")
 
 

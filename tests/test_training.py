@@ -32,7 +32,6 @@ def test_the_transformer_directory_is_complete_and_documented(tiny_stance_model_
     assert not [n for n in names if n.endswith((".bin", ".pt", ".pkl"))], "no pickles"
     manifest = json.loads((tiny_stance_model_dir / "stancekit.json").read_text())
     assert manifest["input_scheme"] == "span-pool" and manifest["labels"] == ["favor", "against", "neutral"]
-    assert manifest["pooling"] == "attention"
     assert manifest["hyperparameters"]["steps_done"] == 4
     assert [Path(s["path"]).name for s in manifest["data"]["train"]] == ["train.jsonl"]
     assert len(manifest["data"]["train"][0]["sha256"]) == 64

@@ -34,13 +34,10 @@ def train(
     = DEFAULT_BASE_MODEL,
     input_scheme: Annotated[str, typer.Option("--input", help="span-pool (all mentions, one pass) or pair.")]
     = "span-pool",
-    pooling: Annotated[str, typer.Option(help="attention (each mention attends over its sentence) or mean.")]
-    = "attention",
     epochs: Annotated[float, typer.Option(help="Training epochs (early stopping may end sooner).")] = 3.0,
     max_steps: Annotated[int, typer.Option(help="Stop after this many steps (-1: no limit).")] = -1,
     batch_size: Annotated[int, typer.Option(help="Training batch size.")] = 16,
-    learning_rate: Annotated[float, typer.Option(help="Peak learning rate of the encoder.")] = 5e-5,
-    head_learning_rate: Annotated[float, typer.Option(help="Peak learning rate of the new pooling and head.")] = 1e-3,
+    learning_rate: Annotated[float, typer.Option(help="Peak learning rate.")] = 5e-5,
     patience: Annotated[int, typer.Option(help="Evaluations without macro-F1 gain before stopping.")] = 2,
     eval_steps: Annotated[Optional[int], typer.Option(help="Evaluate every N steps (default: each epoch).")] = None,
     baseline_c: Annotated[float, typer.Option(help="Baseline inverse regularisation strength C.")] = 0.5,
@@ -54,11 +51,10 @@ def train(
 ) -> None:
     """Train a classifier and save it (weights, stancekit.json, model card) to --output."""
     config = TrainConfig(data=data, output=output, validation=validation, data_format=data_format, task=task,
-                         model=model, base_model=base_model, input_scheme=input_scheme, pooling=pooling,
-                         epochs=epochs, max_steps=max_steps, batch_size=batch_size, learning_rate=learning_rate,
-                         head_learning_rate=head_learning_rate, patience=patience, eval_steps=eval_steps,
-                         baseline_c=baseline_c, seed=seed, device=device, threads=threads, resume=resume,
-                         progress=progress)
+                         model=model, base_model=base_model, input_scheme=input_scheme, epochs=epochs,
+                         max_steps=max_steps, batch_size=batch_size, learning_rate=learning_rate, patience=patience,
+                         eval_steps=eval_steps, baseline_c=baseline_c, seed=seed, device=device, threads=threads,
+                         resume=resume, progress=progress)
     result = run_train(config)
     for split, metrics in result.metrics.items():
         typer.echo(f"{split}: macro-F1 {metrics['f1_macro']:.4f}, accuracy {metrics['accuracy']:.4f}, "
