@@ -50,11 +50,10 @@ class TrainConfig:
     model: str = "transformer"
     base_model: str = DEFAULT_BASE_MODEL
     input_scheme: str = "span-pool"
-    epochs: float = 3.0
+    epochs: float = 4.0  # validation macro-F1 on NewsMTSC dev still rose from epoch 3 to 4 (README)
     max_steps: int = -1
     batch_size: int = 16
     learning_rate: float = 5e-5
-    multi_target_copies: int = 1  # times each training sentence with several distinct targets is seen per epoch
     patience: int = 2
     eval_steps: int | None = None
     seed: int = 42
@@ -88,8 +87,6 @@ class TrainConfig:
         for name in ("epochs", "batch_size", "learning_rate", "max_length"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name.replace('_', ' ')} must be positive, got {getattr(self, name)}")
-        if self.multi_target_copies < 1:
-            raise ConfigError(f"multi-target copies must be at least 1, got {self.multi_target_copies}")
         if self.patience < 1 or (self.eval_steps is not None and self.eval_steps < 1):
             raise ConfigError("patience and eval steps must be at least 1")
         if self.threads is not None and self.threads < 1:
@@ -256,9 +253,7 @@ def train_transformer(config: TrainConfig, train: ExampleSet, validation: Exampl
     total = sum(counts.values())
     model.class_weights = torch.tensor([total / (len(config.labels) * max(counts.get(label, 0), 1))
                                         for label in config.labels], dtype=torch.float)
-    multi = [ex for ex in train.examples if len({(m.start, m.end) for m in ex.sentence.mentions}) > 1]
-    extra = multi * (config.multi_target_copies - 1) if config.task == "stance" else []
-    train_rows = _rows_with_labels(tokenizer, train.examples + extra, config)
+    train_rows = _rows_with_labels(tokenizer, train.examples, config)
     val_rows = sorted(_rows_with_labels(tokenizer, validation.examples, config), key=lambda r: len(r.input_ids))
     log(f"training {config.input_scheme} on {len(train_rows)} encoder rows, validating on {len(val_rows)}")
     pad_id = tokenizer.pad_token_id or 0
@@ -296,7 +291,6 @@ def train_transformer(config: TrainConfig, train: ExampleSet, validation: Exampl
             "hyperparameters": {"epochs": config.epochs, "max_steps": config.max_steps,
                                 "steps_done": trainer.state.global_step, "batch_size": config.batch_size,
                                 "learning_rate": config.learning_rate, "patience": config.patience,
-                                "multi_target_copies": config.multi_target_copies,
                                 "best_validation_f1_macro": trainer.state.best_metric,
                                 "class_weights": [round(float(w), 4) for w in model.class_weights]},
             "weight_files": ["model.safetensors", HEAD_FILE]}

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from stancekit.cli._app import app, cli_errors
 from stancekit.evaluation import EvaluateConfig, evaluate as run_evaluate
-from stancekit.training import DEFAULT_BASE_MODEL, TrainConfig, train as run_train
+from stancekit.training import TrainConfig, train as run_train
 
 Format = Annotated[str, typer.Option("--format", help="auto (by extension/contents), newsmtsc or gold.")]
 Device = Annotated[str, typer.Option(help="auto (GPU when present), cpu, cuda, cuda:1...")]
@@ -24,24 +24,27 @@ def train(
     data: Annotated[list[Path], typer.Option("--data", "-d", help="Training data: a NewsMTSC folder/file or a gold "
                                              "dataset folder (its train split); repeat to combine sources.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write, e.g. models/<name>.")],
-    model: Annotated[str, typer.Option("--model", help="transformer or baseline (scikit-learn).")] = "transformer",
-    task: Annotated[str, typer.Option(help="stance (per mention) or sentiment (per sentence).")] = "stance",
+    model: Annotated[str, typer.Option("--model", help="transformer or baseline (scikit-learn).")] = TrainConfig.model,
+    task: Annotated[str, typer.Option(help="stance (per mention) or sentiment (per sentence).")] = TrainConfig.task,
     validation: Annotated[Optional[list[Path]], typer.Option(
         help="Validation data (default: the sources' validation splits, else 10% of train documents).")] = None,
     data_format: Format = "auto",
     base_model: Annotated[str, typer.Option(help="Hugging Face id, local folder, or a stancekit transformer model "
                                             "to continue from (default: offline all-MiniLM-L6-v2).")]
-    = DEFAULT_BASE_MODEL,
+    = TrainConfig.base_model,
     input_scheme: Annotated[str, typer.Option("--input", help="span-pool (all mentions, one pass) or pair.")]
-    = "span-pool",
-    epochs: Annotated[float, typer.Option(help="Training epochs (early stopping may end sooner).")] = 3.0,
-    max_steps: Annotated[int, typer.Option(help="Stop after this many steps (-1: no limit).")] = -1,
-    batch_size: Annotated[int, typer.Option(help="Training batch size.")] = 16,
-    learning_rate: Annotated[float, typer.Option(help="Peak learning rate.")] = 5e-5,
-    patience: Annotated[int, typer.Option(help="Evaluations without macro-F1 gain before stopping.")] = 2,
+    = TrainConfig.input_scheme,
+    epochs: Annotated[float, typer.Option(help="Training epochs (early stopping may end sooner).")]
+    = TrainConfig.epochs,
+    max_steps: Annotated[int, typer.Option(help="Stop after this many steps (-1: no limit).")] = TrainConfig.max_steps,
+    batch_size: Annotated[int, typer.Option(help="Training batch size.")] = TrainConfig.batch_size,
+    learning_rate: Annotated[float, typer.Option(help="Peak learning rate.")] = TrainConfig.learning_rate,
+    patience: Annotated[int, typer.Option(help="Evaluations without macro-F1 gain before stopping.")]
+    = TrainConfig.patience,
     eval_steps: Annotated[Optional[int], typer.Option(help="Evaluate every N steps (default: each epoch).")] = None,
-    baseline_c: Annotated[float, typer.Option(help="Baseline inverse regularisation strength C.")] = 0.5,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
+    baseline_c: Annotated[float, typer.Option(help="Baseline inverse regularisation strength C.")]
+    = TrainConfig.baseline_c,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = TrainConfig.seed,
     device: Device = "auto",
     threads: Annotated[Optional[int], typer.Option(help="CPU threads (default: all cores; 1 on a busy machine).")]
     = None,
