@@ -9,7 +9,7 @@ predictions per second through ``predict_stance``), peak memory (max RSS of this
     python bench/accuracy.py [--newsmtsc ../shared/datasets/newsmtsc] [--out bench/out]
                              [--models transformer baseline] [--input-scheme span-pool|pair]
                              [--learning-rate 5e-5]
-                             [--epochs 4] [--threads N] [--reuse]
+                             [--epochs 4] [--seed 42] [--threads N] [--reuse]
 
 ``--reuse`` scores models already in ``--out`` (train seconds then come from their stancekit.json;
 peak memory is then that of scoring only). Targets on 2 CPU cores: transformer >= 0.81 macro-F1 on
@@ -66,6 +66,7 @@ def main() -> None:
     parser.add_argument("--input-scheme", default="span-pool", choices=["span-pool", "pair"])
     parser.add_argument("--learning-rate", type=float, default=5e-5)
     parser.add_argument("--epochs", type=float, default=4.0)
+    parser.add_argument("--seed", type=int, default=42, help="training seed (run several to see the spread)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     parser.add_argument("--reuse", action="store_true", help="score the models already in --out")
     args = parser.parse_args()
@@ -78,7 +79,7 @@ def main() -> None:
         out = args.out / (f"{kind}-{args.input_scheme}" if kind == "transformer" else kind)
         if not args.reuse:
             train(TrainConfig(data=[args.newsmtsc], output=out, model=kind, input_scheme=args.input_scheme,
-                              learning_rate=args.learning_rate,
+                              learning_rate=args.learning_rate, seed=args.seed,
                               epochs=args.epochs, threads=args.threads, device="cpu", progress=False))
         report["models"][kind] = score(out, args.newsmtsc, args.threads)
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
