@@ -115,6 +115,17 @@ def test_an_unknown_label_names_file_and_line(newsmtsc_dir: Path, tmp_path: Path
         load_examples([tmp_path / "gold"], split="train")
 
 
+def test_a_broken_newsmtsc_line_names_file_and_line(newsmtsc_dir: Path, tmp_path: Path) -> None:
+    lines = (newsmtsc_dir / "dev_mt.jsonl").read_text(encoding="utf-8").splitlines()[:2]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join(lines + ["", lines[0][:40]]) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"bad.jsonl:4: broken JSON"):
+        load_examples([bad], split="train")
+    bad.write_text("\n".join(lines + ['{"sentence_normalized": "No targets."}']) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"bad.jsonl:3: not a NewsMTSC record .*'targets'"):
+        load_examples([bad], split="train")
+
+
 def test_a_label_scheme_mismatch_is_refused(tmp_path: Path, tiny_stance_model_dir: Path) -> None:
     gold = tmp_path / "other-scheme"
     gold.mkdir()
