@@ -8,11 +8,14 @@ corpus holds ``--min-mentions``), with the same trained stance model:
     it: one encoder pass per pair, batch size 1;
 (b) the batch function ``stancekit tag`` runs (length-grouped batches, dynamic padding, one
     encoder pass per sentence, no model call for sentences without mentions), fp32;
-(c) the same with ``--precision int8``.
+(c) the same with ``--precision int8``: int8, with the sentences where int8 is unsure (top-two
+    margin below ``--recheck-margin``) redone in fp32;
+(c0) int8 alone (``--recheck-margin 0``), for reference.
 
 Prints JSON: mentions/s of each, the ratios b/a and c/a, macro-F1 of each on dev_rw and
-dev_mt (from the same runs), the F1 loss of c vs b, the share of all mentions on which c and b
-predict the same label, peak memory of this process, and the
+dev_mt (from the same runs), the F1 loss of c (and c0) vs b, the share of all mentions on which
+c (and c0) and b predict the same label, the share of sentences (c) redid in fp32, peak memory
+of this process, and the
 peak memory of the full ``stancekit tag`` job (int8, subprocess) on the seed coverage
 repeated N and 10N times, to show that memory stays flat as the corpus grows.
 ``--naive-sentences K`` times (a) on the first K sentences only (its F1 is then left out),
@@ -20,7 +23,7 @@ for busy machines where the naive pipeline would take too long.
 
     python bench/throughput.py [--model models/newsmtsc-stance] [--newsmtsc ../shared/datasets/newsmtsc]
                                [--min-mentions 5000] [--threads 2] [--batch-size 64] [--memory-docs 8]
-                               [--naive-sentences K]
+                               [--naive-sentences K] [--recheck-margin 0.2]
 
 Targets on 2 CPU cores: c >= 300 mentions/s, c/a >= 3, F1 loss of c vs b <= 0.005.
 The README's figures used the default model that ``bench/accuracy.py`` trains (pass its folder
@@ -54,7 +57,7 @@ from stancekit.classifier import load_model  # noqa: E402
 from stancekit.evaluation import score  # noqa: E402
 from stancekit.examples import read_newsmtsc  # noqa: E402
 from stancekit.pipeline import iter_sentences  # noqa: E402
-from stancekit.quantization import quantize  # noqa: E402
+from stancekit.quantization import DEFAULT_RECHECK_MARGIN, int8_classifier  # noqa: E402
 from stancekit.readers import iter_documents  # noqa: E402
 from stancekit.records import Sentence  # noqa: E402
 from stancekit.tagging import LocalEngine, Models, tag_sentences  # noqa: E402
@@ -184,6 +187,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--memory-docs", type=int, default=8, help="N for the N vs 10N memory check (0: skip)")
+    parser.add_argument("--recheck-margin", type=float, default=DEFAULT_RECHECK_MARGIN,
+                        help="(c) redoes in fp32 the sentences where int8's top two labels are closer than this")
     parser.add_argument("--naive-sentences", type=int, default=0,
                         help="time (a) on the first K sentences only (0: all); its F1 is then left out")
     args = parser.parse_args()
@@ -192,14 +197,16 @@ def main() -> None:
     sentences, gold = build_corpus(args.newsmtsc, args.min_mentions)
     mentions = sum(len(s.mentions) for s in sentences)
     fp32 = load_model(args.model, device="cpu", batch_size=args.batch_size)
-    int8 = quantize(fp32)
+    int8 = int8_classifier(fp32, recheck_margin=args.recheck_margin)
+    int8_alone = int8_classifier(fp32, recheck_margin=0)
     runs: dict = {}
     labels: dict[str, list[list[str]]] = {}
     naive = sentences[:args.naive_sentences] if args.naive_sentences else sentences
     naive_mentions = sum(len(s.mentions) for s in naive)
     for name, run in (("a_naive_pipeline", lambda: run_naive(fp32, naive)),
                       ("b_stancekit_fp32", lambda: run_stancekit(fp32, sentences, args.batch_size)),
-                      ("c_stancekit_int8", lambda: run_stancekit(int8, sentences, args.batch_size))):
+                      ("c_stancekit_int8", lambda: run_stancekit(int8, sentences, args.batch_size)),
+                      ("c0_int8_no_recheck", lambda: run_stancekit(int8_alone, sentences, args.batch_size))):
         seconds, predicted = run()
         labels[name] = predicted
         done = naive_mentions if name.startswith("a_") else mentions
@@ -207,16 +214,23 @@ def main() -> None:
         if len(predicted) == len(sentences):
             runs[name]["f1_macro"] = f1_scores(predicted, gold, fp32.labels)
         print(f"{name}: {runs[name]}", file=sys.stderr)
-    a, b, c = (runs[k]["mentions_per_s"] for k in runs)
+    a, b, c = (runs[k]["mentions_per_s"] for k in ("a_naive_pipeline", "b_stancekit_fp32", "c_stancekit_int8"))
+
+    def agreement(name: str) -> float:
+        return round(sum(x == y for b_s, c_s in zip(labels["b_stancekit_fp32"], labels[name])
+                         for x, y in zip(b_s, c_s)) / mentions, 4)
+
     result = {
         "model": fp32.name, "threads": args.threads, "batch_size": args.batch_size,
         "sentences": len(sentences), "mentions": mentions, "runs": runs,
         "ratio_b_over_a": round(b / a, 2), "ratio_c_over_a": round(c / a, 2),
-        "f1_loss_c_vs_b": {split: round(runs["b_stancekit_fp32"]["f1_macro"][split]
-                                        - runs["c_stancekit_int8"]["f1_macro"][split], 4) for split in gold},
-        "agreement_c_vs_b": round(sum(x == y for b_s, c_s in zip(labels["b_stancekit_fp32"],
-                                                                 labels["c_stancekit_int8"])
-                                      for x, y in zip(b_s, c_s)) / mentions, 4),
+        "recheck_margin": args.recheck_margin,
+        "c_sentences_rechecked_in_fp32": round(int8.rechecked / max(int8.seen, 1), 4) if args.recheck_margin else 0,
+        **{f"f1_loss_{c}_vs_b": {split: round(runs["b_stancekit_fp32"]["f1_macro"][split]
+                                             - runs[name]["f1_macro"][split], 4) for split in gold}
+           for c, name in (("c", "c_stancekit_int8"), ("c0", "c0_int8_no_recheck"))},
+        "agreement_c_vs_b": agreement("c_stancekit_int8"),
+        "agreement_c0_vs_b": agreement("c0_int8_no_recheck"),
         "peak_rss_mb_this_process": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "cpu_count": os.cpu_count(), "load_average_1m": round(os.getloadavg()[0], 2),
         "platform": platform.platform(), "torch": torch.__version__,

@@ -11,6 +11,7 @@ from typing import Any
 from stancekit.classifier import Classifier, load_model
 from stancekit.errors import ConfigError
 from stancekit.examples import Example, load_examples, require_labels
+from stancekit.quantization import DEFAULT_RECHECK_MARGIN, check_recheck_margin, int8_classifier
 
 
 def score(gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
@@ -73,6 +74,7 @@ class EvaluateConfig:
     device: str = "auto"
     batch_size: int = 64
     precision: str = "fp32"
+    recheck_margin: float = DEFAULT_RECHECK_MARGIN
 
     def __post_init__(self) -> None:
         self.model = Path(self.model)
@@ -87,15 +89,14 @@ class EvaluateConfig:
             raise ConfigError(f"batch size must be at least 1, got {self.batch_size}")
         if self.precision not in ("fp32", "int8"):
             raise ConfigError(f"unknown precision {self.precision!r}: expected fp32 or int8")
+        check_recheck_margin(self.recheck_margin)
 
 
 def evaluate(config: EvaluateConfig) -> dict[str, Any]:
     """Load the model and the data, and score; gold data adds a per-actor breakdown."""
     classifier = load_model(config.model, device=config.device, batch_size=config.batch_size)
     if config.precision == "int8":
-        from stancekit.quantization import quantize
-
-        classifier = quantize(classifier)
+        classifier = int8_classifier(classifier, recheck_margin=config.recheck_margin)
     data = load_examples(config.data, split=config.split, data_format=config.data_format)  # type: ignore[arg-type]
     require_labels(data, classifier.task, what="evaluation")  # type: ignore[arg-type]
     result = evaluate_examples(classifier, data.examples, per_actor="gold" in data.formats)

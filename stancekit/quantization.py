@@ -12,17 +12,30 @@ or a padded row, coarsens every other token's quantization; predictions then dep
 sentences share a batch. With one scale per token each token keeps its own range and a sentence's
 result does not depend on its batch. Measured on NewsMTSC dev with the default model: see
 ``bench/throughput.py``.
+
+int8 changes a probability by about 0.01 on average, which flips a label only where the top two
+labels are nearly tied. :class:`RecheckedClassifier` therefore runs int8 first and recomputes in
+fp32 the few sentences with a mention whose int8 top-two margin is below ``recheck_margin``
+(default 0.2: every int8/fp32 flip on a NewsMTSC train sample had a smaller margin; see
+``bench/int8_recheck.py``). Tagging keeps most of int8's speed and agrees with fp32 almost
+everywhere.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
+from stancekit.classifier import Classifier
 from stancekit.errors import ConfigError
+from stancekit.records import Sentence
+
+DEFAULT_RECHECK_MARGIN = 0.2
 
 
 class Int8Linear(nn.Module):
@@ -88,3 +101,55 @@ def quantize(classifier: Any) -> Any:
     result.model = quantized.eval()
     result.name = f"{classifier.name}+int8"
     return result
+
+
+def _uncertain(probs: np.ndarray, margin: float) -> bool:
+    """Whether any row's top two probabilities are closer than ``margin``."""
+    if probs.shape[-1] < 2 or not probs.size:
+        return False
+    top = np.sort(probs, axis=-1)
+    return bool((top[..., -1] - top[..., -2] < margin).any())
+
+
+class RecheckedClassifier(Classifier):
+    """int8 first; a sentence where int8 is unsure (top-two margin < ``margin``) is redone in fp32.
+
+    ``rechecked``/``seen`` count the sentences redone and scored (for benchmarks).
+    """
+
+    def __init__(self, exact: Classifier, margin: float):
+        fast = quantize(exact)
+        super().__init__(exact.path, exact.manifest)
+        self.fast, self.exact, self.margin = fast, exact, margin
+        self.name = f"{fast.name}(recheck<{margin:g})"
+        self.rechecked = self.seen = 0
+
+    def _recheck(self, probs: list[np.ndarray], sentences: Sequence[Sentence], exact_probs: Any) -> list[np.ndarray]:
+        redo = [i for i, p in enumerate(probs) if _uncertain(p, self.margin)]
+        self.seen += sum(1 for p in probs if p.size)
+        self.rechecked += len(redo)
+        if redo:
+            for i, p in zip(redo, exact_probs([sentences[i] for i in redo])):
+                probs[i] = p
+        return probs
+
+    def mention_probabilities(self, sentences: Sequence[Sentence]) -> list[np.ndarray]:
+        return self._recheck(self.fast.mention_probabilities(sentences), sentences, self.exact.mention_probabilities)
+
+    def sentence_probabilities(self, sentences: Sequence[Sentence]) -> np.ndarray:
+        probs = list(self.fast.sentence_probabilities(sentences))
+        probs = self._recheck(probs, sentences, self.exact.sentence_probabilities)
+        return np.vstack(probs) if probs else np.empty((0, len(self.labels)))
+
+
+def check_recheck_margin(margin: float) -> None:
+    """A recheck margin is a probability gap in [0, 1]."""
+    if not 0.0 <= margin <= 1.0:
+        raise ConfigError(f"--recheck-margin is a probability gap between 0 and 1, found {margin}; "
+                          f"use {DEFAULT_RECHECK_MARGIN} (the default) or 0 for int8 alone")
+
+
+def int8_classifier(classifier: Any, *, recheck_margin: float = DEFAULT_RECHECK_MARGIN) -> Classifier:
+    """The int8 classifier tagging and evaluation run: rechecked in fp32 below ``recheck_margin`` (0: never)."""
+    check_recheck_margin(recheck_margin)
+    return RecheckedClassifier(classifier, recheck_margin) if recheck_margin > 0 else quantize(classifier)

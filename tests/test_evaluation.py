@@ -45,7 +45,11 @@ def test_the_transformer_scores_newsmtsc_with_int8_too(tiny_stance_model_dir: Pa
     int8 = json.loads(runner.invoke(app, args + ["--precision", "int8"]).stdout)
     assert fp32["n"] == int8["n"] == 442  # every target of dev_mt
     assert "per_actor" not in fp32  # NewsMTSC targets are not dictionary actors
-    assert int8["model"].endswith("+int8")
+    assert int8["model"].endswith("+int8(recheck<0.2)")
+    alone = json.loads(runner.invoke(app, args + ["--precision", "int8", "--recheck-margin", "0"]).stdout)
+    assert alone["model"].endswith("+int8") and alone["n"] == 442
+    redone = json.loads(runner.invoke(app, args + ["--precision", "int8", "--recheck-margin", "1"]).stdout)
+    assert redone["f1_macro"] == fp32["f1_macro"]  # every sentence redone in fp32
     table = runner.invoke(app, args[:-3])
     assert table.exit_code == 0 and "gold \\ predicted" in table.output
 

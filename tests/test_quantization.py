@@ -1,13 +1,17 @@
-"""The int8 linear layer: close to fp32, and a row's result does not depend on the rest of its batch."""
+"""The int8 path: the int8 linear layer is close to fp32, a row's result does not depend on the rest of
+its batch, and unsure sentences are redone in fp32."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
 
 from stancekit.errors import ConfigError
-from stancekit.quantization import Int8Linear, quantize, quantize_linears
+from stancekit.quantization import Int8Linear, RecheckedClassifier, int8_classifier, quantize, quantize_linears
+from stancekit.records import Sentence
+from stancekit.tagging import TagConfig
 
 
 @pytest.fixture
@@ -52,3 +56,48 @@ def test_quantize_refuses_what_it_cannot_do() -> None:
     with pytest.raises(ConfigError, match="transformer models only"):
         quantize(object())
     assert quantize_linears(nn.Sequential(nn.ReLU())) == 0
+
+
+@pytest.fixture(scope="module")
+def seed_mentions(seed_text: str, seed_actors_path) -> list[Sentence]:
+    """The seed article's sentences that mention an actor."""
+    from stancekit.actors import ActorDictionary, DictionaryMatcher
+    from stancekit.pipeline import iter_sentences
+    from stancekit.records import Document
+
+    matcher = DictionaryMatcher(ActorDictionary.load(seed_actors_path))
+    return [s for s in iter_sentences([Document(id="seed", text=seed_text)], matcher=matcher) if s.mentions]
+
+
+def _margins(probs: np.ndarray) -> np.ndarray:
+    top = np.sort(probs, axis=-1)
+    return top[:, -1] - top[:, -2]
+
+
+def test_unsure_sentences_are_redone_in_fp32_and_sure_ones_keep_int8(tiny_stance_model_dir, seed_mentions) -> None:
+    from stancekit.classifier import load_model
+
+    sentences = seed_mentions
+    fp32 = load_model(tiny_stance_model_dir, device="cpu")
+    exact = fp32.mention_probabilities(sentences)
+    alone = int8_classifier(fp32, recheck_margin=0).mention_probabilities(sentences)
+    # a margin in the middle of this (barely trained) model's int8 margins splits the sentences
+    least_sure = np.array([_margins(p).min() for p in alone])
+    margin = float(np.median(least_sure))
+    rechecked = int8_classifier(fp32, recheck_margin=margin)
+    assert isinstance(rechecked, RecheckedClassifier) and "+int8" in rechecked.name
+    mixed = rechecked.mention_probabilities(sentences)
+    redone = least_sure < margin
+    assert 0 < redone.sum() < len(sentences) and rechecked.rechecked == redone.sum()
+    assert rechecked.seen == len(sentences)
+    for got, a, b, redo in zip(mixed, exact, alone, redone):
+        np.testing.assert_allclose(got, a if redo else b, rtol=0, atol=1e-6)
+    assert any(not np.allclose(a, b, rtol=0, atol=1e-6) for a, b in zip(exact, alone))  # int8 differs from fp32
+    everything = int8_classifier(fp32, recheck_margin=1.0).predict_stance(sentences)
+    assert everything == fp32.predict_stance(sentences)  # a margin of 1 redoes every sentence
+
+
+def test_a_recheck_margin_outside_0_to_1_is_refused(tiny_stance_model_dir, seed_actors_path, tmp_path) -> None:
+    with pytest.raises(ConfigError, match="between 0 and 1, found 1.5"):
+        TagConfig(inputs=[seed_actors_path], model=tiny_stance_model_dir, actors=seed_actors_path,
+                  output=tmp_path / "tags.jsonl", precision="int8", recheck_margin=1.5)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -20,6 +20,9 @@ app = typer.Typer(
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+RecheckMargin = Annotated[float, typer.Option(
+    help="With int8: redo in fp32 the sentences where int8's top two labels are closer than this (0: never).")]
 
 EXIT_ERROR = 1  # a StanceKitError: bad input, bad configuration, a failing service
 # typer/click use exit code 2 for usage errors (unknown option, missing argument)

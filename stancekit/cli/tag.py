@@ -8,7 +8,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from stancekit.cli._app import app, cli_errors
+from stancekit.cli._app import RecheckMargin, app, cli_errors
+from stancekit.quantization import DEFAULT_RECHECK_MARGIN
 from stancekit.tagging import TagConfig, tag as run_tag
 
 
@@ -24,7 +25,8 @@ def tag(
     = None,
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Report bad documents on stderr and go on.")] = False,
     device: Annotated[str, typer.Option(help="auto (GPU when present), cpu, cuda, cuda:1...")] = "auto",
-    precision: Annotated[str, typer.Option(help="fp32, or int8 (quantized on CPU; see docs/tagging.md).")] = "fp32",
+    precision: Annotated[str, typer.Option(help="fp32, or int8 (quantized on CPU; see the README's Speed).")] = "fp32",
+    recheck_margin: RecheckMargin = DEFAULT_RECHECK_MARGIN,
     batch_size: Annotated[int, typer.Option(help="Mentions per model batch.")] = 64,
     chunk_documents: Annotated[int, typer.Option(help="Documents per output chunk (the unit of resuming).")] = 200,
     threads: Annotated[Optional[int], typer.Option(help="CPU threads for the model (default: all cores).")] = None,
@@ -38,7 +40,8 @@ def tag(
 ) -> None:
     """Tag the stance toward every actor mention in coverage (and sentence sentiment)."""
     config = TagConfig(inputs=inputs, model=model, actors=actors, output=output, sentiment_model=sentiment_model,
-                       skip_bad=skip_bad, device=device, precision=precision, batch_size=batch_size,
+                       skip_bad=skip_bad, device=device, precision=precision, recheck_margin=recheck_margin,
+                       batch_size=batch_size,
                        chunk_documents=chunk_documents, threads=threads, engine=engine, ray_actors=ray_actors,
                        ray_address=ray_address, progress=progress)
     summary = run_tag(config)

@@ -10,8 +10,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from stancekit.cli._app import app, cli_errors
+from stancekit.cli._app import RecheckMargin, app, cli_errors
 from stancekit.evaluation import EvaluateConfig, evaluate as run_evaluate
+from stancekit.quantization import DEFAULT_RECHECK_MARGIN
 from stancekit.training import TrainConfig, train as run_train
 
 Format = Annotated[str, typer.Option("--format", help="auto (by extension/contents), newsmtsc or gold.")]
@@ -77,10 +78,12 @@ def evaluate(
     device: Device = "auto",
     batch_size: Annotated[int, typer.Option(help="Encoder rows per batch.")] = 64,
     precision: Annotated[str, typer.Option(help="fp32, or int8 (quantized on CPU, as in `stancekit tag`).")] = "fp32",
+    recheck_margin: RecheckMargin = DEFAULT_RECHECK_MARGIN,
 ) -> None:
     """Score a model: macro-F1, accuracy, per-class scores, confusion matrix, per-actor breakdown (gold)."""
     result = run_evaluate(EvaluateConfig(model=model, data=data, data_format=data_format, split=split,
-                                         device=device, batch_size=batch_size, precision=precision))
+                                         device=device, batch_size=batch_size, precision=precision,
+                                         recheck_margin=recheck_margin))
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))
         return

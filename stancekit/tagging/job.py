@@ -27,6 +27,7 @@ from stancekit.actors import ActorDictionary, DictionaryMatcher
 from stancekit.errors import ConfigError, InputError
 from stancekit.io import atomic_write
 from stancekit.pipeline import iter_sentences
+from stancekit.quantization import DEFAULT_RECHECK_MARGIN, check_recheck_margin, int8_classifier
 from stancekit.readers import iter_documents, iter_input_files
 from stancekit.records import Document
 from stancekit.tagging.batch import Engine, LocalEngine, Models, tag_sentences
@@ -49,6 +50,7 @@ class TagConfig:
     skip_bad: bool = False
     device: str = "auto"
     precision: str = "fp32"
+    recheck_margin: float = DEFAULT_RECHECK_MARGIN
     batch_size: int = 64
     chunk_documents: int = 200
     threads: int | None = None
@@ -75,6 +77,7 @@ class TagConfig:
             raise ConfigError(f"output {self.output} is also an input; choose another output path")
         if self.precision not in PRECISIONS:
             raise ConfigError(f"--precision must be one of {', '.join(PRECISIONS)}, found {self.precision!r}")
+        check_recheck_margin(self.recheck_margin)
         if self.engine not in ENGINES:
             raise ConfigError(f"--engine must be one of {', '.join(ENGINES)}, found {self.engine!r}")
         for name in ("batch_size", "chunk_documents", "ray_actors"):
@@ -108,8 +111,9 @@ def default_threads() -> int:
 
 
 def load_models(*, model: Path, sentiment_model: Path | None = None, device: str = "auto",
-                batch_size: int = 64, precision: str = "fp32") -> Models:
-    """Load the stance (and sentiment) classifier, int8-quantized when asked."""
+                batch_size: int = 64, precision: str = "fp32",
+                recheck_margin: float = DEFAULT_RECHECK_MARGIN) -> Models:
+    """Load the stance (and sentiment) classifier; int8 (with an fp32 recheck of unsure sentences) when asked."""
     from stancekit.classifier import load_model
 
     stance = load_model(model, device=device, batch_size=batch_size)
@@ -122,17 +126,17 @@ def load_models(*, model: Path, sentiment_model: Path | None = None, device: str
             raise ConfigError(f"--sentiment-model {sentiment_model} is a {sentiment.task} model; "
                               "expected a sentiment model")
     if precision == "int8":
-        from stancekit.quantization import quantize
-
-        stance = quantize(stance)
-        sentiment = quantize(sentiment) if sentiment is not None else None
+        stance = int8_classifier(stance, recheck_margin=recheck_margin)
+        if sentiment is not None:
+            sentiment = int8_classifier(sentiment, recheck_margin=recheck_margin)
     return Models(stance=stance, sentiment=sentiment)
 
 
 def model_options(config: TagConfig) -> dict[str, Any]:
     """The keyword arguments of :func:`load_models` for a job (also shipped to Ray actors)."""
     return {"model": config.model, "sentiment_model": config.sentiment_model, "device": config.device,
-            "batch_size": config.batch_size, "precision": config.precision}
+            "batch_size": config.batch_size, "precision": config.precision,
+            "recheck_margin": config.recheck_margin}
 
 
 def _file_digest(path: Path) -> str:
