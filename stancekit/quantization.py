@@ -24,7 +24,7 @@ everywhere.
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -124,7 +124,8 @@ class RecheckedClassifier(Classifier):
         self.name = f"{fast.name}(recheck<{margin:g})"
         self.rechecked = self.seen = 0
 
-    def _recheck(self, probs: list[np.ndarray], sentences: Sequence[Sentence], exact_probs: Any) -> list[np.ndarray]:
+    def _recheck(self, probs: list[np.ndarray], sentences: Sequence[Sentence],
+                 exact_probs: Callable[[Sequence[Sentence]], Any]) -> list[np.ndarray]:
         redo = [i for i, p in enumerate(probs) if _uncertain(p, self.margin)]
         self.seen += sum(1 for p in probs if p.size)
         self.rechecked += len(redo)

@@ -101,3 +101,15 @@ def test_a_recheck_margin_outside_0_to_1_is_refused(tiny_stance_model_dir, seed_
     with pytest.raises(ConfigError, match="between 0 and 1, found 1.5"):
         TagConfig(inputs=[seed_actors_path], model=tiny_stance_model_dir, actors=seed_actors_path,
                   output=tmp_path / "tags.jsonl", precision="int8", recheck_margin=1.5)
+
+
+def test_sentiment_models_are_rechecked_per_sentence(tiny_sentiment_model_dir, seed_mentions) -> None:
+    from stancekit.classifier import load_model
+
+    fp32 = load_model(tiny_sentiment_model_dir, device="cpu")
+    exact = fp32.sentence_probabilities(seed_mentions)
+    redone = int8_classifier(fp32, recheck_margin=1.0)
+    np.testing.assert_array_equal(redone.sentence_probabilities(seed_mentions), exact)
+    assert redone.rechecked == redone.seen == len(seed_mentions)
+    alone = int8_classifier(fp32, recheck_margin=0).sentence_probabilities(seed_mentions)
+    assert alone.shape == exact.shape and np.abs(alone - exact).max() < 0.05
