@@ -27,14 +27,9 @@ import torch  # noqa: E402
 
 from stancekit.classifier import load_model  # noqa: E402
 from stancekit.examples import read_newsmtsc  # noqa: E402
-from stancekit.quantization import int8_classifier  # noqa: E402
+from stancekit.quantization import int8_classifier, top_two_margins  # noqa: E402
 
 CANDIDATES = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
-
-
-def top_two_margin(probs: np.ndarray) -> np.ndarray:
-    top = np.sort(probs, axis=-1)
-    return top[:, -1] - top[:, -2]
 
 
 def main() -> None:
@@ -54,8 +49,8 @@ def main() -> None:
     int8 = int8_classifier(fp32, recheck_margin=0)
     exact, approx = fp32.mention_probabilities(sentences), int8.mention_probabilities(sentences)
     # a sentence is redone when its least certain mention is below the margin
-    sentence_margin = np.array([top_two_margin(p).min() for p in approx])
-    flips = [(si, float(top_two_margin(b)[mi])) for si, (a, b) in enumerate(zip(exact, approx))
+    sentence_margin = np.array([top_two_margins(p).min() for p in approx])
+    flips = [(si, float(top_two_margins(b)[mi])) for si, (a, b) in enumerate(zip(exact, approx))
              for mi in np.flatnonzero(a.argmax(1) != b.argmax(1))]
     mentions = sum(len(p) for p in exact)
     per_margin = {str(m): {"sentences_rechecked": round(float(np.mean(sentence_margin < m)), 4),

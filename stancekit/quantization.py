@@ -103,12 +103,17 @@ def quantize(classifier: Any) -> Any:
     return result
 
 
+def top_two_margins(probs: np.ndarray) -> np.ndarray:
+    """Per row of probabilities, the gap between the two most likely labels."""
+    top = np.sort(probs, axis=-1)
+    return top[..., -1] - top[..., -2]
+
+
 def _uncertain(probs: np.ndarray, margin: float) -> bool:
     """Whether any row's top two probabilities are closer than ``margin``."""
     if probs.shape[-1] < 2 or not probs.size:
         return False
-    top = np.sort(probs, axis=-1)
-    return bool((top[..., -1] - top[..., -2] < margin).any())
+    return bool((top_two_margins(probs) < margin).any())
 
 
 class RecheckedClassifier(Classifier):

@@ -9,7 +9,8 @@ import torch
 from torch import nn
 
 from stancekit.errors import ConfigError
-from stancekit.quantization import Int8Linear, RecheckedClassifier, int8_classifier, quantize, quantize_linears
+from stancekit.quantization import (Int8Linear, RecheckedClassifier, int8_classifier, quantize, quantize_linears,
+                                    top_two_margins)
 from stancekit.records import Sentence
 from stancekit.tagging import TagConfig
 
@@ -69,11 +70,6 @@ def seed_mentions(seed_text: str, seed_actors_path) -> list[Sentence]:
     return [s for s in iter_sentences([Document(id="seed", text=seed_text)], matcher=matcher) if s.mentions]
 
 
-def _margins(probs: np.ndarray) -> np.ndarray:
-    top = np.sort(probs, axis=-1)
-    return top[:, -1] - top[:, -2]
-
-
 def test_unsure_sentences_are_redone_in_fp32_and_sure_ones_keep_int8(tiny_stance_model_dir, seed_mentions) -> None:
     from stancekit.classifier import load_model
 
@@ -82,7 +78,7 @@ def test_unsure_sentences_are_redone_in_fp32_and_sure_ones_keep_int8(tiny_stance
     exact = fp32.mention_probabilities(sentences)
     alone = int8_classifier(fp32, recheck_margin=0).mention_probabilities(sentences)
     # a margin in the middle of this (barely trained) model's int8 margins splits the sentences
-    least_sure = np.array([_margins(p).min() for p in alone])
+    least_sure = np.array([top_two_margins(p).min() for p in alone])
     margin = float(np.median(least_sure))
     rechecked = int8_classifier(fp32, recheck_margin=margin)
     assert isinstance(rechecked, RecheckedClassifier) and "+int8" in rechecked.name
