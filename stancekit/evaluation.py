@@ -11,7 +11,7 @@ from typing import Any
 from stancekit.classifier import Classifier, load_model
 from stancekit.errors import ConfigError
 from stancekit.examples import Example, load_examples, require_labels
-from stancekit.quantization import DEFAULT_RECHECK_MARGIN, check_recheck_margin, int8_classifier
+from stancekit.quantization import DEFAULT_RECHECK_MARGIN, check_precision, int8_classifier
 
 
 def score(gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
@@ -87,9 +87,7 @@ class EvaluateConfig:
             raise ConfigError(f"unknown split {self.split!r}: expected train, validation or test")
         if self.batch_size < 1:
             raise ConfigError(f"batch size must be at least 1, got {self.batch_size}")
-        if self.precision not in ("fp32", "int8"):
-            raise ConfigError(f"unknown precision {self.precision!r}: expected fp32 or int8")
-        check_recheck_margin(self.recheck_margin)
+        check_precision(self.precision, self.recheck_margin)
 
 
 def evaluate(config: EvaluateConfig) -> dict[str, Any]:

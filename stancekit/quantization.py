@@ -35,6 +35,7 @@ from stancekit.classifier import Classifier
 from stancekit.errors import ConfigError
 from stancekit.records import Sentence
 
+PRECISIONS = ("fp32", "int8")
 DEFAULT_RECHECK_MARGIN = 0.2
 
 
@@ -153,6 +154,13 @@ def check_recheck_margin(margin: float) -> None:
     if not 0.0 <= margin <= 1.0:
         raise ConfigError(f"--recheck-margin is a probability gap between 0 and 1, found {margin}; "
                           f"use {DEFAULT_RECHECK_MARGIN} (the default) or 0 for int8 alone")
+
+
+def check_precision(precision: str, recheck_margin: float) -> None:
+    """The inference options shared by tagging and evaluation: a known precision and a valid recheck margin."""
+    if precision not in PRECISIONS:
+        raise ConfigError(f"--precision must be one of {', '.join(PRECISIONS)}, found {precision!r}")
+    check_recheck_margin(recheck_margin)
 
 
 def int8_classifier(classifier: Any, *, recheck_margin: float = DEFAULT_RECHECK_MARGIN) -> Classifier:

@@ -27,13 +27,12 @@ from stancekit.actors import ActorDictionary, DictionaryMatcher
 from stancekit.errors import ConfigError, InputError
 from stancekit.io import atomic_write
 from stancekit.pipeline import iter_sentences
-from stancekit.quantization import DEFAULT_RECHECK_MARGIN, check_recheck_margin, int8_classifier
+from stancekit.quantization import DEFAULT_RECHECK_MARGIN, check_precision, int8_classifier
 from stancekit.readers import iter_documents, iter_input_files
 from stancekit.records import Document
 from stancekit.tagging.batch import Engine, LocalEngine, Models, tag_sentences
 from stancekit.tagging.formats import FORMATS, join_chunk_files, output_format, write_chunk_file
 
-PRECISIONS = ("fp32", "int8")
 ENGINES = ("local", "ray")
 JOB_FILE = "job.json"
 
@@ -75,9 +74,7 @@ class TagConfig:
             raise ConfigError(f"output {self.output} must end in one of {', '.join(FORMATS)} (it picks the format)")
         if self.output.resolve() in {p.resolve() for p in self.inputs}:
             raise ConfigError(f"output {self.output} is also an input; choose another output path")
-        if self.precision not in PRECISIONS:
-            raise ConfigError(f"--precision must be one of {', '.join(PRECISIONS)}, found {self.precision!r}")
-        check_recheck_margin(self.recheck_margin)
+        check_precision(self.precision, self.recheck_margin)
         if self.engine not in ENGINES:
             raise ConfigError(f"--engine must be one of {', '.join(ENGINES)}, found {self.engine!r}")
         for name in ("batch_size", "chunk_documents", "ray_actors"):
