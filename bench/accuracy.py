@@ -33,13 +33,13 @@ REPO = Path(__file__).resolve().parent.parent
 def score(model_dir: Path, newsmtsc: Path, threads: int | None) -> dict:
     import torch
 
-    from stancekit.classifier import load_model
     from stancekit.evaluation import evaluate_examples
     from stancekit.examples import read_newsmtsc
+    from stancekit.models import InferenceOptions, load_model
 
     if threads:
         torch.set_num_threads(threads)
-    classifier = load_model(model_dir, device="cpu")
+    classifier = load_model(model_dir, InferenceOptions(device="cpu"))
     manifest = json.loads((model_dir / "stancekit.json").read_text())
     result = {"model": classifier.name, "input_scheme": manifest["input_scheme"],
               "train_seconds": manifest["training"]["seconds"],

@@ -25,9 +25,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from stancekit.classifier import load_model  # noqa: E402
 from stancekit.examples import read_newsmtsc  # noqa: E402
-from stancekit.quantization import int8_classifier, top_two_margins  # noqa: E402
+from stancekit.models import InferenceOptions, load_model  # noqa: E402
+from stancekit.models.quantization import int8_classifier, top_two_margins  # noqa: E402
 
 CANDIDATES = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
 
@@ -45,7 +45,7 @@ def main() -> None:
     examples = [e for e in read_newsmtsc(args.newsmtsc / "train.jsonl") if e.sentence.mentions]
     random.Random(args.seed).shuffle(examples)
     sentences = [e.sentence for e in examples[:args.sentences]]
-    fp32 = load_model(args.model, device="cpu")
+    fp32 = load_model(args.model, InferenceOptions(device="cpu"))
     int8 = int8_classifier(fp32, recheck_margin=0)
     exact, approx = fp32.mention_probabilities(sentences), int8.mention_probabilities(sentences)
     # a sentence is redone when its least certain mention is below the margin

@@ -53,15 +53,15 @@ import torch  # noqa: E402
 from transformers import Pipeline  # noqa: E402
 
 from stancekit.actors import ActorDictionary, DictionaryMatcher  # noqa: E402
-from stancekit.classifier import load_model  # noqa: E402
 from stancekit.evaluation import score  # noqa: E402
 from stancekit.examples import read_newsmtsc  # noqa: E402
+from stancekit.models import DEFAULT_RECHECK_MARGIN, InferenceOptions, load_model  # noqa: E402
+from stancekit.models.quantization import RecheckedClassifier, int8_classifier  # noqa: E402
+from stancekit.models.transformer import build_rows, collate  # noqa: E402
 from stancekit.pipeline import iter_sentences  # noqa: E402
-from stancekit.quantization import DEFAULT_RECHECK_MARGIN, RecheckedClassifier, int8_classifier  # noqa: E402
 from stancekit.readers import iter_documents  # noqa: E402
 from stancekit.records import Sentence  # noqa: E402
 from stancekit.tagging import LocalEngine, Models, tag_sentences  # noqa: E402
-from stancekit.transformer_model import build_rows, collate  # noqa: E402
 
 SEEDS = REPO / "seeds"
 ACTORS = SEEDS / "nagorno-karabakh.actors.yaml"
@@ -94,7 +94,7 @@ class MentionStancePipeline(Pipeline):
 
     def preprocess(self, item):
         sentence, index = item
-        rows = build_rows(self.tokenizer, [sentence], self.classifier.scheme, self.classifier.max_length,
+        rows = build_rows(self.tokenizer, [sentence], self.classifier.input_scheme, self.classifier.max_length,
                           mentions=[[index]])
         return collate(rows, self.tokenizer.pad_token_id or 0)
 
@@ -155,10 +155,12 @@ def run_stancekit(classifier, sentences: list[Sentence], batch_size: int, chunk:
 
 _JOB = """
 import json, sys, time
+from stancekit.models import InferenceOptions
 from stancekit.tagging import TagConfig, tag
 t = time.perf_counter()
 s = tag(TagConfig(inputs=[sys.argv[1]], model=sys.argv[2], actors=sys.argv[3], output=sys.argv[4],
-                  precision="int8", threads=int(sys.argv[5]), chunk_documents=int(sys.argv[6]), progress=False))
+                  inference=InferenceOptions(precision="int8"), threads=int(sys.argv[5]),
+                  chunk_documents=int(sys.argv[6]), progress=False))
 # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the forking parent across exec
 hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
 print(json.dumps({"documents": s.documents, "mentions": s.mentions, "seconds": round(time.perf_counter() - t, 1),
@@ -196,7 +198,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     sentences, gold = build_corpus(args.newsmtsc, args.min_mentions)
     mentions = sum(len(s.mentions) for s in sentences)
-    fp32 = load_model(args.model, device="cpu", batch_size=args.batch_size)
+    fp32 = load_model(args.model, InferenceOptions(device="cpu", batch_size=args.batch_size))
     int8 = int8_classifier(fp32, recheck_margin=args.recheck_margin)
     int8_alone = int8.fast if isinstance(int8, RecheckedClassifier) else int8  # the same int8 copy, no recheck
     runs: dict = {}

@@ -6,12 +6,16 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from stancekit.classifier import Classifier, load_model
 from stancekit.errors import ConfigError
-from stancekit.examples import Example, load_examples, require_labels
-from stancekit.quantization import DEFAULT_RECHECK_MARGIN, check_precision, int8_classifier
+from stancekit.examples import DATA_FORMATS, load_examples, require_labels
+from stancekit.models.options import InferenceOptions
+from stancekit.options import nested, option
+from stancekit.records import Example
+
+if TYPE_CHECKING:
+    from stancekit.models.base import Predictor
 
 
 def score(gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
@@ -33,7 +37,7 @@ def score(gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str]) 
     }
 
 
-def predictions(classifier: Classifier, examples: Sequence[Example]) -> list[tuple[str, str, str]]:
+def predictions(classifier: Predictor, examples: Sequence[Example]) -> list[tuple[str, str, str]]:
     """(actor or "", gold, predicted) for every labelled item of the classifier's task."""
     sentences = [ex.sentence for ex in examples]
     out = []
@@ -49,7 +53,7 @@ def predictions(classifier: Classifier, examples: Sequence[Example]) -> list[tup
     return out
 
 
-def evaluate_examples(classifier: Classifier, examples: Sequence[Example], *, per_actor: bool) -> dict[str, Any]:
+def evaluate_examples(classifier: Predictor, examples: Sequence[Example], *, per_actor: bool) -> dict[str, Any]:
     """Score ``classifier`` on the labelled items of ``examples`` (per actor too when asked)."""
     triples = predictions(classifier, examples)
     result = score([t[1] for t in triples], [t[2] for t in triples], classifier.labels)
@@ -67,34 +71,29 @@ def evaluate_examples(classifier: Classifier, examples: Sequence[Example], *, pe
 class EvaluateConfig:
     """Which model to score on which labelled data."""
 
-    model: Path
-    data: list[Path]
-    data_format: str = "auto"
-    split: str = "test"
-    device: str = "auto"
-    batch_size: int = 64
-    precision: str = "fp32"
-    recheck_margin: float = DEFAULT_RECHECK_MARGIN
+    model: Path = option(help="Model folder (from `stancekit train`).", flags=("--model", "-m"))
+    data: list[Path] = option(help="Labelled data: NewsMTSC file/folder or gold dataset folder/parquet; "
+                              "repeat to pool.", flags=("--data", "-d"))
+    data_format: str = option("auto", help="auto (by extension/contents), newsmtsc or gold.", flags=("--format",))
+    split: str = option("test", help="Split to read from folders: test, validation or train.")
+    inference: InferenceOptions = nested(InferenceOptions)
 
     def __post_init__(self) -> None:
         self.model = Path(self.model)
         self.data = [Path(p) for p in self.data]
         if not self.data:
             raise ConfigError("no evaluation data given: pass --data with a NewsMTSC file/folder or a gold dataset")
-        if self.data_format not in ("auto", "newsmtsc", "gold"):
+        if self.data_format not in DATA_FORMATS:
             raise ConfigError(f"unknown data format {self.data_format!r}: expected auto, newsmtsc or gold")
         if self.split not in ("train", "validation", "test"):
             raise ConfigError(f"unknown split {self.split!r}: expected train, validation or test")
-        if self.batch_size < 1:
-            raise ConfigError(f"batch size must be at least 1, got {self.batch_size}")
-        check_precision(self.precision, self.recheck_margin)
 
 
 def evaluate(config: EvaluateConfig) -> dict[str, Any]:
     """Load the model and the data, and score; gold data adds a per-actor breakdown."""
-    classifier = load_model(config.model, device=config.device, batch_size=config.batch_size)
-    if config.precision == "int8":
-        classifier = int8_classifier(classifier, recheck_margin=config.recheck_margin)
+    from stancekit.models.loading import load_model
+
+    classifier = load_model(config.model, config.inference)
     data = load_examples(config.data, split=config.split, data_format=config.data_format)  # type: ignore[arg-type]
     require_labels(data, classifier.task, what="evaluation")  # type: ignore[arg-type]
     result = evaluate_examples(classifier, data.examples, per_actor="gold" in data.formats)

@@ -1,51 +1,35 @@
 """Labelled examples for training and evaluation, read from NewsMTSC directories or gold datasets.
 
-Both formats become :class:`Example` objects: a :class:`~stancekit.records.Sentence` with its
-mentions, one gold stance per mention (``None`` when unclear/missing) and a sentence sentiment.
+Both formats become :class:`~stancekit.records.Example` objects: a sentence with its mentions, one
+gold stance per mention (``None`` when unclear/missing) and a sentence sentiment. The NewsMTSC reader
+is here; the gold dataset format is :mod:`stancekit.gold_dataset`'s.
 The same examples serve the stance task (one label per mention) and the sentiment task (one
 label per sentence).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from stancekit.errors import ConfigError, InputError
-from stancekit.io import read_numbered_jsonl
-from stancekit.labels import NEWSMTSC_POLARITY, SENTIMENT_LABELS, STANCE_ANNOTATOR_ONLY, STANCE_LABELS
-from stancekit.records import Mention, Sentence
+from stancekit import gold_dataset
+from stancekit.errors import InputError
+from stancekit.io import file_sha256, read_numbered_jsonl
+from stancekit.labels import NEWSMTSC_POLARITY, Task
+from stancekit.records import Example, Mention, Sentence
 
-Task = Literal["stance", "sentiment"]
 DataFormat = Literal["auto", "newsmtsc", "gold"]
+DATA_FORMATS = ("auto", "newsmtsc", "gold")
 Split = Literal["train", "validation", "test"]
-
-TASK_LABELS: dict[str, tuple[str, ...]] = {"stance": STANCE_LABELS, "sentiment": SENTIMENT_LABELS}
 # NewsMTSC ships train.jsonl, dev_rw/dev_mt and (outside shared/) test_rw/test_mt
 NEWSMTSC_SPLITS: dict[str, tuple[str, ...]] = {
     "train": ("train.jsonl",),
     "validation": ("dev_rw.jsonl", "dev_mt.jsonl"),
     "test": ("test_rw.jsonl", "test_mt.jsonl"),
 }
-GOLD_MANIFEST = "stancekit-dataset.json"
-
-
-@dataclass(frozen=True)
-class Example:
-    """A sentence, its mentions' gold stances (None = no usable label) and its gold sentiment."""
-
-    sentence: Sentence
-    stances: tuple[str | None, ...] = ()
-    sentiment: str | None = None
-
-    def labels(self, task: Task) -> list[str | None]:
-        """The gold labels this example holds for ``task``: one per mention, or one per sentence."""
-        return list(self.stances) if task == "stance" else [self.sentiment]
 
 
 @dataclass(frozen=True)
@@ -78,18 +62,10 @@ class ExampleSet:
         return Counter(label for ex in self.examples for label in ex.labels(task) if label is not None)
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def detect_format(path: Path) -> Literal["newsmtsc", "gold"]:
     """``gold`` for a dataset folder built by ``stancekit dataset build`` or a parquet file, else ``newsmtsc``."""
     if path.is_dir():
-        if (path / GOLD_MANIFEST).is_file() or any(path.glob("*.parquet")):
+        if (path / gold_dataset.MANIFEST).is_file() or any(path.glob("*.parquet")):
             return "gold"
         if any(path.glob("*.jsonl")):
             return "newsmtsc"
@@ -118,15 +94,6 @@ def split_files(path: Path, split: Split, data_format: Literal["newsmtsc", "gold
         raise InputError(path, f"no {split} split here: expected {' or '.join(names)}",
                          hint="pass the split's file itself, or a folder that has it")
     return found
-
-
-def _stance_of(value: object, path: Path, line: int | None) -> str | None:
-    if value is None or value in STANCE_ANNOTATOR_ONLY:
-        return None
-    if value not in STANCE_LABELS:
-        raise InputError(path, f"unknown stance label {value!r}: expected one of {', '.join(STANCE_LABELS)} "
-                         f"(or {', '.join(STANCE_ANNOTATOR_ONLY)}/null for no label)", line=line)
-    return str(value)
 
 
 def read_newsmtsc(path: Path) -> list[Example]:
@@ -160,56 +127,6 @@ def read_newsmtsc(path: Path) -> list[Example]:
     return examples
 
 
-def check_gold_scheme(folder: Path) -> None:
-    """A gold dataset whose manifest declares other labels than this stancekit's is a scheme mismatch."""
-    manifest_path = folder / GOLD_MANIFEST
-    if not manifest_path.is_file():
-        return
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(manifest_path, f"broken JSON ({exc.msg})") from None
-    scheme = manifest.get("label_scheme") or {}
-    for task, expected in TASK_LABELS.items():
-        declared = scheme.get(task)
-        if declared is not None and set(declared) != set(expected):
-            raise ConfigError(f"{manifest_path}: label-scheme mismatch: the dataset's {task} labels are "
-                              f"{sorted(declared)}, stancekit learns {sorted(expected)}; rebuild the dataset "
-                              "with the current label scheme")
-
-
-def read_gold(path: Path) -> list[Example]:
-    """One example per row of a gold dataset parquet file (the dataset contract's columns)."""
-    import pyarrow.parquet as pq
-
-    check_gold_scheme(path.parent)
-    try:
-        rows = pq.read_table(path).to_pylist()
-    except (OSError, ValueError) as exc:
-        raise InputError(path, f"cannot read parquet ({exc})") from None
-    examples = []
-    for row_no, row in enumerate(rows, start=1):
-        try:
-            text = row["text"]
-            mentions = tuple(Mention(m["actor"], int(m["start"]), int(m["end"]), m["text"])
-                             for m in row["mentions"] or [])
-            stances = tuple(_stance_of(m.get("stance"), path, row_no) for m in row["mentions"] or [])
-            sentiment = row.get("sentiment")
-            meta = json.loads(row["meta"]) if row.get("meta") else {}
-            sentence = Sentence(str(row["doc_id"]), int(row["sent_idx"]), 0, len(text), text, mentions, meta)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise InputError(path, f"row {row_no} does not follow the gold dataset columns ({exc})",
-                             hint="expected doc_id, sent_idx, text, mentions, sentiment, meta") from None
-        if sentiment is not None and sentiment not in SENTIMENT_LABELS:
-            raise InputError(path, f"row {row_no}: unknown sentiment label {sentiment!r}: expected one of "
-                             f"{', '.join(SENTIMENT_LABELS)} or null")
-        for m in mentions:
-            if not 0 <= m.start < m.end <= len(text):
-                raise InputError(path, f"row {row_no}: mention offsets {m.start}:{m.end} outside the sentence")
-        examples.append(Example(sentence, stances, sentiment))
-    return examples
-
-
 def load_examples(paths: Iterable[str | Path], *, split: Split, data_format: DataFormat = "auto") -> ExampleSet:
     """Read the ``split`` examples of each source (NewsMTSC file/folder, gold dataset folder/file)."""
     result = ExampleSet()
@@ -219,7 +136,7 @@ def load_examples(paths: Iterable[str | Path], *, split: Split, data_format: Dat
             raise InputError(path, "no such file or folder")
         fmt = detect_format(path) if data_format == "auto" else data_format
         for file in split_files(path, split, fmt):
-            examples = read_newsmtsc(file) if fmt == "newsmtsc" else read_gold(file)
+            examples = read_newsmtsc(file) if fmt == "newsmtsc" else gold_dataset.read_examples(file)
             labelled = sum(label is not None for ex in examples for label in ex.stances) + sum(
                 ex.sentiment is not None for ex in examples)
             result.extend(ExampleSet(examples, [SourceFile(str(file), file_sha256(file), len(examples), labelled)],
@@ -237,14 +154,3 @@ def require_labels(data: ExampleSet, task: Task, *, what: str) -> Counter[str]:
                          hint="check the path, the split and --task" if task == "stance"
                          else "sentiment needs gold datasets with a sentiment column")
     return counts
-
-
-def labelled_items(examples: Sequence[Example], task: Task) -> list[tuple[Example, int | None, str]]:
-    """(example, mention index or None for sentence tasks, label) for every labelled item."""
-    items = []
-    for ex in examples:
-        if task == "stance":
-            items.extend((ex, i, s) for i, s in enumerate(ex.stances) if s is not None)
-        elif ex.sentiment is not None:
-            items.append((ex, None, ex.sentiment))
-    return items

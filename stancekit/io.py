@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import sys
@@ -35,6 +36,16 @@ def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def file_sha256(*paths: str | Path) -> str:
+    """The SHA-256 of the files' bytes, read in order (one file: that file's digest)."""
+    digest = hashlib.sha256()
+    for path in paths:
+        with Path(path).open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
 
 
 def dumps(record: dict[str, Any]) -> str:
@@ -74,12 +85,19 @@ def read_numbered_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]
         raise InputError(path, "no such file") from None
     with handle:
         for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(path, f"broken JSON ({exc.msg} at column {exc.colno})", line=line_no) from None
-            if not isinstance(record, dict):
-                raise InputError(path, "expected a JSON object", line=line_no)
-            yield line_no, record
+            if line.strip():
+                yield line_no, parse_jsonl_line(line, path, line_no)
+
+
+def parse_jsonl_line(line: str, path: Path, line_no: int) -> dict[str, Any]:
+    """One JSONL line as an object; broken JSON or a non-object is an InputError naming the file and line."""
+    from stancekit.errors import InputError
+
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(path, f"broken JSON ({exc.msg} at column {exc.colno})", line=line_no,
+                         hint="each line must be one complete JSON object") from None
+    if not isinstance(record, dict):
+        raise InputError(path, f"expected a JSON object, found {type(record).__name__}", line=line_no)
+    return record

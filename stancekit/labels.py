@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from stancekit.errors import ConfigError
 
 STANCE_LABELS: tuple[str, ...] = ("favor", "against", "neutral")
 STANCE_ANNOTATOR_ONLY: tuple[str, ...] = ("unclear",)  # annotators may say it; models never learn it
 SENTIMENT_LABELS: tuple[str, ...] = ("positive", "negative", "neutral")
+
+Task = Literal["stance", "sentiment"]
+TASK_LABELS: dict[str, tuple[str, ...]] = {"stance": STANCE_LABELS, "sentiment": SENTIMENT_LABELS}
 
 # NewsMTSC polarity codes -> stance labels
 NEWSMTSC_POLARITY = {2.0: "against", 4.0: "neutral", 6.0: "favor"}

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from stancekit.io import atomic_write
+from stancekit.models.manifest import Manifest
 
 SCHEME_TEXT = {
     "span-pool": "one encoder pass per sentence; every mention wrapped in `[ ... ]` markers; each mention "
@@ -61,6 +62,6 @@ def render_model_card(manifest: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_model_card(path: Path, manifest: dict[str, Any]) -> None:
+def write_model_card(path: Path, manifest: Manifest) -> None:
     with atomic_write(path / "README.md") as handle:
-        handle.write(render_model_card(manifest))
+        handle.write(render_model_card(manifest.to_dict()))

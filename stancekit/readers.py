@@ -9,7 +9,6 @@ problem is handed to ``on_bad`` and reading goes on.
 from __future__ import annotations
 
 import csv
-import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from stancekit.errors import InputError
+from stancekit.io import parse_jsonl_line
 from stancekit.records import Document
 
 SUPPORTED_SUFFIXES = (".txt", ".jsonl", ".csv")
@@ -115,21 +115,15 @@ def read_txt(path: Path) -> Iterator[Document | InputError]:
         yield err
 
 
-def read_jsonl(path: Path) -> Iterator[Document | InputError]:
-    """One JSON object a line; blank lines are ignored."""
+def read_jsonl_documents(path: Path) -> Iterator[Document | InputError]:
+    """One JSON object (a document) a line; blank lines are ignored."""
     with path.open("rb") as handle:
         for line_no, raw in enumerate(handle, start=1):
             try:
                 line = _decode(raw, path, line_no)
                 if not line.strip():
                     continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InputError(path, f"broken JSON ({exc.msg} at column {exc.colno})", line=line_no,
-                                     hint="each line must be one complete JSON object") from None
-                if not isinstance(record, dict):
-                    raise InputError(path, f"expected a JSON object, found {type(record).__name__}", line=line_no)
+                record = parse_jsonl_line(line, path, line_no)
                 yield _make_document(record, path, line_no, f"{path.stem}-{line_no}")
             except InputError as err:
                 yield err
@@ -177,6 +171,6 @@ def read_csv(path: Path) -> Iterator[Document | InputError]:
 
 _READERS: dict[str, Callable[[Path], Iterator[Document | InputError]]] = {
     ".txt": read_txt,
-    ".jsonl": read_jsonl,
+    ".jsonl": read_jsonl_documents,
     ".csv": read_csv,
 }

@@ -7,10 +7,12 @@ The JSONL schema (documented in the README) is::
 
 Sentence ``start``/``end`` index the document text; mention offsets index the sentence
 text; ends are exclusive. Later stages add keys; they never remove or rename these.
+An :class:`Example` is a sentence with gold labels (training and evaluation data).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,3 +75,27 @@ class Sentence:
                            for m in data.get("mentions", [])),
             meta=dict(data.get("meta", {})),
         )
+
+
+@dataclass(frozen=True)
+class Example:
+    """A labelled sentence: its mentions' gold stances (None = no usable label) and its gold sentiment."""
+
+    sentence: Sentence
+    stances: tuple[str | None, ...] = ()
+    sentiment: str | None = None
+
+    def labels(self, task: str) -> list[str | None]:
+        """The gold labels this example holds for ``task``: one per mention, or one per sentence."""
+        return list(self.stances) if task == "stance" else [self.sentiment]
+
+
+def labelled_items(examples: Sequence[Example], task: str) -> list[tuple[Example, int | None, str]]:
+    """(example, mention index or None for sentence tasks, label) for every labelled item."""
+    items: list[tuple[Example, int | None, str]] = []
+    for ex in examples:
+        if task == "stance":
+            items.extend((ex, i, s) for i, s in enumerate(ex.stances) if s is not None)
+        elif ex.sentiment is not None:
+            items.append((ex, None, ex.sentiment))
+    return items

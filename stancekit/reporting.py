@@ -23,17 +23,19 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
 
-from stancekit.actors import ActorDictionary
 from stancekit.errors import ConfigError
 from stancekit.io import atomic_write
 from stancekit.labels import STANCE_LABELS
+from stancekit.options import option
 
 if TYPE_CHECKING:
-    from stancekit.tagging import TagConfig, TagSummary
+    from stancekit.actors import ActorDictionary
 
-Z = {0.9: 1.6449, 0.95: 1.9600, 0.99: 2.5758}
+
+CHART_ACTORS = 15  # actors shown in the stance-per-actor chart (all are in the tables)
 DIMENSIONS = ("document", "outlet", "day")
 UNKNOWN = "(unknown)"
 COLORS = {"favor": "#2e8b57", "against": "#c0392b", "neutral": "#b0b0b0"}
@@ -43,21 +45,21 @@ COLORS = {"favor": "#2e8b57", "against": "#c0392b", "neutral": "#b0b0b0"}
 class ReportConfig:
     """Which tagged records to summarise, and how."""
 
-    tags: Path
-    output_dir: Path
-    actors: Path | None = None
-    top_k: int = 5
-    confidence: float = 0.95
-    chart_actors: int = 15
+    tags: Path = option(help="Output of `stancekit tag` (.jsonl, .csv or .parquet).", argument=True)
+    output_dir: Path = option(help="Folder for the tables, charts and HTML.", flags=("--output", "-o"))
+    actors: Path | None = option(None, help="Actor dictionary: names, and aggregation up the parent chain.",
+                                 flags=("--actors", "-a"))
+    top_k: int = option(5, help="Most confident favor/against sentences per actor.")
+    confidence: float = option(0.95, help="Confidence level of the net-score intervals (0-1, exclusive).")
 
     def __post_init__(self) -> None:
         self.tags, self.output_dir = Path(self.tags), Path(self.output_dir)
         if self.actors is not None:
             self.actors = Path(self.actors)
-        if self.confidence not in Z:
-            raise ConfigError(f"--confidence must be one of {sorted(Z)}, found {self.confidence}")
-        if self.top_k < 0 or self.chart_actors < 1:
-            raise ConfigError(f"--top-k must be >= 0 and --chart-actors >= 1, found {self.top_k}, {self.chart_actors}")
+        if not 0 < self.confidence < 1:
+            raise ConfigError(f"--confidence is a level between 0 and 1 (e.g. 0.95), found {self.confidence}")
+        if self.top_k < 0:
+            raise ConfigError(f"--top-k must be >= 0, found {self.top_k}")
 
 
 @dataclass
@@ -147,7 +149,7 @@ def _name(dictionary: ActorDictionary | None, actor: str) -> str:
 def tables(report: StanceReport, *, dictionary: ActorDictionary | None = None,
            confidence: float = 0.95) -> dict[str, list[dict[str, Any]]]:
     """The report's tables as rows, most-mentioned actors first."""
-    z = Z[confidence]
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
     order = sorted(report.overall, key=lambda a: (-report.overall[a].mentions, a))
     rank = {a: i for i, a in enumerate(order)}
 
@@ -306,6 +308,8 @@ def build_report(config: ReportConfig) -> ReportResult:
     """Read tagged records, write the CSV tables, the PNG charts and ``report.html``."""
     from stancekit.tagging.formats import iter_tagged
 
+    from stancekit.actors import ActorDictionary
+
     dictionary = ActorDictionary.load(config.actors) if config.actors is not None else None
     report = aggregate(iter_tagged(config.tags), dictionary=dictionary, top_k=config.top_k)
     if report.mentions == report.untagged_mentions:
@@ -318,25 +322,14 @@ def build_report(config: ReportConfig) -> ReportResult:
         write_csv(table, out / f"{name}.csv", _columns(name))
         files.append(out / f"{name}.csv")
     charts = {"by_actor": out / "stance_by_actor.png", "over_time": out / "stance_over_time.png"}
-    chart_stance_by_actor(rows["stance_by_actor"], charts["by_actor"], limit=config.chart_actors)
+    chart_stance_by_actor(rows["stance_by_actor"], charts["by_actor"], limit=CHART_ACTORS)
     top_actors = [r["actor"] for r in rows["stance_by_actor"][:5]]
     chart_stance_over_time(rows["stance_by_actor_day"], top_actors, charts["over_time"],
                            {r["actor"]: r["name"] for r in rows["stance_by_actor"]})
     summary = (f"{report.documents} documents, {report.sentences} sentences, {report.mentions} mentions "
-               f"from {config.tags.name}; {int(config.confidence * 100)}% intervals")
+               f"from {config.tags.name}; {config.confidence * 100:g}% intervals")
     write_html(out / "report.html", title="Stance per actor", summary=summary, charts=charts, tables_=rows)
     files += [*charts.values(), out / "report.html"]
     return ReportResult(files=files, sentences=report.sentences, mentions=report.mentions,
                         untagged_mentions=report.untagged_mentions, tables=rows)
 
-
-def tag_and_report(tag_config: TagConfig, *, report_dir: Path, top_k: int = 5) -> tuple[TagSummary, ReportResult]:
-    """Tag coverage, then report on the tags with the same actor dictionary (the end of ``stancekit demo``).
-
-    Returns the tagging summary and the report's files and counts.
-    """
-    from stancekit.tagging import tag
-
-    summary = tag(tag_config)
-    return summary, build_report(ReportConfig(tags=tag_config.output, output_dir=report_dir,
-                                              actors=tag_config.actors, top_k=top_k))

@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from stancekit.classifier import load_model
+from stancekit.models import InferenceOptions, load_model
 from stancekit.errors import ConfigError
 from stancekit.labels import STANCE_LABELS
 from stancekit.records import Mention, Sentence
 
+CPU = InferenceOptions(device="cpu")
+CPU_ONE = InferenceOptions(device="cpu", batch_size=1)
 TEXT = "Armenia praised the ceasefire while Azerbaijan shelled villages near Stepanakert."
 
 
@@ -24,7 +26,7 @@ def two_actor_sentences() -> list[Sentence]:
 
 @pytest.mark.parametrize("fixture", ["tiny_stance_model_dir", "baseline_stance_model_dir"])
 def test_predict_stance_gives_one_distribution_per_mention(fixture: str, request: pytest.FixtureRequest) -> None:
-    classifier = load_model(request.getfixturevalue(fixture), device="cpu", batch_size=4)
+    classifier = load_model(request.getfixturevalue(fixture), InferenceOptions(device="cpu", batch_size=4))
     assert classifier.task == "stance"
     assert set(classifier.labels) == set(STANCE_LABELS)
     assert classifier.name.startswith(Path(request.getfixturevalue(fixture)).name + "@")
@@ -41,8 +43,8 @@ def test_batching_does_not_change_predictions(tiny_stance_model_dir: Path, newsm
     from stancekit.examples import read_newsmtsc
 
     sentences = [ex.sentence for ex in read_newsmtsc(newsmtsc_dir / "dev_mt.jsonl")[:20]]
-    one = load_model(tiny_stance_model_dir, device="cpu", batch_size=1).predict_stance(sentences)
-    many = load_model(tiny_stance_model_dir, device="cpu", batch_size=16).predict_stance(sentences)
+    one = load_model(tiny_stance_model_dir, CPU_ONE).predict_stance(sentences)
+    many = load_model(tiny_stance_model_dir, InferenceOptions(device="cpu", batch_size=16)).predict_stance(sentences)
     for a_sentence, b_sentence in zip(one, many):
         for a, b in zip(a_sentence, b_sentence):
             assert a == pytest.approx(b, abs=1e-4)
@@ -50,7 +52,7 @@ def test_batching_does_not_change_predictions(tiny_stance_model_dir: Path, newsm
 
 def test_the_transformer_is_target_aware(tiny_stance_model_dir: Path) -> None:
     """Two mentions of one sentence get different inputs, hence (in general) different scores."""
-    result = load_model(tiny_stance_model_dir, device="cpu").predict_stance(two_actor_sentences())
+    result = load_model(tiny_stance_model_dir, CPU).predict_stance(two_actor_sentences())
     assert result[0][0] != result[0][1]
 
 
@@ -73,7 +75,7 @@ def test_a_head_that_does_not_fit_is_refused(tiny_stance_model_dir: Path, tmp_pa
     shutil.copytree(tiny_stance_model_dir, copy)
     save_file({"1.weight": torch.zeros(3, 384), "1.bias": torch.zeros(3)}, str(copy / "head.safetensors"))
     with pytest.raises(ConfigError, match=r"head\.safetensors does not fit this model's head .*size mismatch.*retrain"):
-        load_model(copy, device="cpu")
+        load_model(copy, CPU)
 
 
 def test_a_directory_without_manifest_is_not_a_model(tmp_path: Path) -> None:
@@ -102,8 +104,7 @@ def test_a_mismatched_manifest_is_refused(change: dict, message: str, baseline_s
 def test_markers_and_token_spans_cover_each_mention() -> None:
     from transformers import AutoTokenizer
 
-    from stancekit.training import default_base_model
-    from stancekit.transformer_model import build_rows, mark_mentions
+    from stancekit.models.transformer import build_rows, default_base_model, mark_mentions
 
     text = "Putin met Erdogan; Putin smiled."
     marked, spans = mark_mentions(text, [(0, 5), (10, 17), (0, 5)])

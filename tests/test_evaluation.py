@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from stancekit.cli import app
 from stancekit.errors import ConfigError, InputError
 from stancekit.evaluation import EvaluateConfig, evaluate, score
-from stancekit.quick_model import QuickModelConfig, quick_stance_model
+from stancekit.demo.quick_model import QuickModelConfig, quick_stance_model
 
 REPO = Path(__file__).resolve().parent.parent
 SEED_GOLD = REPO / "datasets" / "seed-gold"

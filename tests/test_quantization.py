@@ -9,10 +9,12 @@ import torch
 from torch import nn
 
 from stancekit.errors import ConfigError
-from stancekit.quantization import (Int8Linear, RecheckedClassifier, int8_classifier, quantize, quantize_linears,
-                                    top_two_margins)
+from stancekit.models import InferenceOptions, load_model
+from stancekit.models.quantization import (Int8Linear, RecheckedClassifier, int8_classifier, quantize,
+                                           quantize_linears, top_two_margins)
 from stancekit.records import Sentence
-from stancekit.tagging import TagConfig
+
+CPU = InferenceOptions(device="cpu")
 
 
 @pytest.fixture
@@ -42,9 +44,7 @@ def test_a_rows_result_does_not_depend_on_its_batch(linear: nn.Linear) -> None:
 
 
 def test_quantize_replaces_every_encoder_linear_and_keeps_the_head(tiny_stance_model_dir) -> None:
-    from stancekit.classifier import load_model
-
-    fp32 = load_model(tiny_stance_model_dir, device="cpu")
+    fp32 = load_model(tiny_stance_model_dir, CPU)
     int8 = quantize(fp32)
     linears = [m for m in fp32.model.encoder.modules() if isinstance(m, nn.Linear)]
     assert sum(isinstance(m, Int8Linear) for m in int8.model.encoder.modules()) == len(linears) > 0
@@ -71,10 +71,8 @@ def seed_mentions(seed_text: str, seed_actors_path) -> list[Sentence]:
 
 
 def test_unsure_sentences_are_redone_in_fp32_and_sure_ones_keep_int8(tiny_stance_model_dir, seed_mentions) -> None:
-    from stancekit.classifier import load_model
-
     sentences = seed_mentions
-    fp32 = load_model(tiny_stance_model_dir, device="cpu")
+    fp32 = load_model(tiny_stance_model_dir, CPU)
     exact = fp32.mention_probabilities(sentences)
     alone = int8_classifier(fp32, recheck_margin=0).mention_probabilities(sentences)
     # a margin in the middle of this (barely trained) model's int8 margins splits the sentences
@@ -93,16 +91,22 @@ def test_unsure_sentences_are_redone_in_fp32_and_sure_ones_keep_int8(tiny_stance
     assert everything == fp32.predict_stance(sentences)  # a margin of 1 redoes every sentence
 
 
-def test_a_recheck_margin_outside_0_to_1_is_refused(tiny_stance_model_dir, seed_actors_path, tmp_path) -> None:
+def test_a_recheck_margin_outside_0_to_1_is_refused() -> None:
     with pytest.raises(ConfigError, match="between 0 and 1, found 1.5"):
-        TagConfig(inputs=[seed_actors_path], model=tiny_stance_model_dir, actors=seed_actors_path,
-                  output=tmp_path / "tags.jsonl", precision="int8", recheck_margin=1.5)
+        InferenceOptions(precision="int8", recheck_margin=1.5)
+
+
+def test_load_model_applies_int8_from_the_options(tiny_stance_model_dir, baseline_stance_model_dir) -> None:
+    rechecked = load_model(tiny_stance_model_dir, InferenceOptions(device="cpu", precision="int8"))
+    assert isinstance(rechecked, RecheckedClassifier) and rechecked.margin == 0.2
+    alone = load_model(tiny_stance_model_dir, InferenceOptions(device="cpu", precision="int8", recheck_margin=0))
+    assert alone.name.endswith("+int8") and any(isinstance(m, Int8Linear) for m in alone.model.modules())
+    with pytest.raises(ConfigError, match="baseline model; --precision int8 applies to transformer models only"):
+        load_model(baseline_stance_model_dir, InferenceOptions(precision="int8"))
 
 
 def test_sentiment_models_are_rechecked_per_sentence(tiny_sentiment_model_dir, seed_mentions) -> None:
-    from stancekit.classifier import load_model
-
-    fp32 = load_model(tiny_sentiment_model_dir, device="cpu")
+    fp32 = load_model(tiny_sentiment_model_dir, CPU)
     exact = fp32.sentence_probabilities(seed_mentions)
     redone = int8_classifier(fp32, recheck_margin=1.0)
     np.testing.assert_array_equal(redone.sentence_probabilities(seed_mentions), exact)

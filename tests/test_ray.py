@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
 from stancekit.errors import ConfigError
+from stancekit.models import InferenceOptions
 from stancekit.tagging import TagConfig, tag
 from test_tagging import make_coverage
 
@@ -21,7 +23,8 @@ def test_ray_engine_gives_the_same_records_as_the_local_one(tmp_path, seed_text,
     for engine in ("local", "ray"):
         outputs[engine] = tmp_path / f"{engine}.jsonl"
         tag(TagConfig(inputs=[corpus], model=tiny_stance_model_dir, actors=seed_actors_path, output=outputs[engine],
-                      engine=engine, ray_actors=2, device="cpu", batch_size=16, progress=False))
+                      engine=engine, ray_actors=2, inference=InferenceOptions(device="cpu", batch_size=16),
+                      progress=False))
     try:
         assert ray.is_initialized() and ray.cluster_resources().get("CPU", 0) >= 1
     finally:
@@ -32,11 +35,11 @@ def test_ray_engine_gives_the_same_records_as_the_local_one(tmp_path, seed_text,
 
 
 def test_missing_ray_gives_an_install_hint(monkeypatch):
-    from stancekit.ray_engine import RayEngine
+    from stancekit.tagging.ray_engine import RayEngine
 
     monkeypatch.setitem(sys.modules, "ray", None)  # Ray is installed here; simulate an install without it
     with pytest.raises(ConfigError, match=r"pip install 'stancekit\[ray\]'"):
-        RayEngine({"model": "m", "sentiment_model": None, "device": "cpu", "batch_size": 8, "precision": "fp32"})
+        RayEngine(Path("m"), None, InferenceOptions(device="cpu"))
 
 
 def test_tag_config_rejects_unknown_engine(tmp_path, tiny_stance_model_dir, seed_actors_path):

@@ -123,6 +123,10 @@ def test_net_interval_math_on_known_counts():
     assert row["net"] == 0.4 and row["share_favor"] == 0.6
     assert row["net_low"] == pytest.approx(0.4 - half, abs=1e-4)
     assert row["net_high"] == pytest.approx(0.4 + half, abs=1e-4)
+    narrow = tables(aggregate(records), confidence=0.8)["stance_by_actor"][0]  # any level: z from NormalDist
+    assert narrow["net_high"] - 0.4 == pytest.approx(1.2816 * half / 1.96, abs=1e-4)
+    with pytest.raises(ConfigError, match="between 0 and 1"):
+        ReportConfig(tags=Path("t.jsonl"), output_dir=Path("o"), confidence=95)
 
 
 def test_untagged_input_is_a_clear_error(tmp_path, seed_actors_path):
@@ -134,13 +138,3 @@ def test_untagged_input_is_a_clear_error(tmp_path, seed_actors_path):
         build_report(ReportConfig(tags=plain, output_dir=tmp_path / "out", actors=seed_actors_path))
     result = CliRunner().invoke(app, ["report", str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "o")])
     assert result.exit_code == 1 and "no such file" in result.stderr
-
-
-def test_tag_and_report_for_the_demo(tmp_path, tiny_stance_model_dir, seed_actors_path):
-    from stancekit.reporting import tag_and_report
-
-    config = TagConfig(inputs=[REPO / "seeds"], model=tiny_stance_model_dir, actors=seed_actors_path,
-                       output=tmp_path / "tags.jsonl", progress=False)
-    summary, result = tag_and_report(config, report_dir=tmp_path / "report")
-    assert summary.documents == 1 and summary.mentions == result.mentions > 0
-    assert {p.name for p in result.files} == set(FILES)

@@ -12,7 +12,8 @@ import pytest
 from stancekit.io import read_jsonl
 from stancekit.studio.adjudicate import AdjudicateConfig, adjudicate, adjudication_title
 from stancekit.studio.agreement import agreement
-from stancekit.studio.dataset import DatasetBuildConfig, build_dataset, load_gold
+from stancekit.gold_dataset import load as load_gold
+from stancekit.studio.dataset import DatasetBuildConfig, build_dataset
 from stancekit.studio.pull import PullConfig, pull
 from stancekit.studio.push import PushConfig, push
 from stancekit.studio.tasks import task_key

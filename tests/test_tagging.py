@@ -18,6 +18,7 @@ from stancekit.cli import app
 from stancekit.errors import ConfigError, InputError
 from stancekit.io import read_jsonl
 from stancekit.labels import STANCE_LABELS
+from stancekit.models import InferenceOptions
 from stancekit.records import Sentence
 from stancekit.tagging import LocalEngine, Models, TagConfig, iter_tagged, load_models, tag, tag_sentences
 
@@ -100,7 +101,7 @@ def test_sentences_without_mentions_never_reach_the_model(tiny_stance_model_dir,
     from stancekit.pipeline import iter_sentences
     from stancekit.readers import iter_documents
 
-    models = load_models(model=tiny_stance_model_dir, device="cpu")
+    models = load_models(tiny_stance_model_dir, None, InferenceOptions(device="cpu"))
     seen: list[Sentence] = []
 
     class Recording:
@@ -176,8 +177,9 @@ def test_int8_agrees_with_fp32(tagged_jsonl, tiny_stance_model_dir):
     # The tiny model is barely trained (fp32 margins between its top two labels are ~0.02), so
     # argmax flips are easy; the probabilities themselves must stay close.
     sentences = [Sentence.from_dict(r) for r in read_jsonl(tagged_jsonl) if r["mentions"]]
-    fp32 = load_models(model=tiny_stance_model_dir, device="cpu").stance
-    int8 = load_models(model=tiny_stance_model_dir, device="cpu", precision="int8", recheck_margin=0).stance
+    fp32 = load_models(tiny_stance_model_dir, None, InferenceOptions(device="cpu")).stance
+    int8 = load_models(tiny_stance_model_dir, None,
+                       InferenceOptions(device="cpu", precision="int8", recheck_margin=0)).stance
     assert int8.name.endswith("+int8") and fp32.model is not int8.model
     a = [d for s in fp32.predict_stance(sentences) for d in s]
     b = [d for s in int8.predict_stance(sentences) for d in s]

@@ -15,9 +15,9 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from stancekit.classifier import load_model
 from stancekit.cli import app
 from stancekit.errors import ConfigError, InputError
+from stancekit.models import InferenceOptions, Manifest, load_model
 from stancekit.examples import load_examples
 from stancekit.training import TrainConfig, train
 
@@ -38,6 +38,8 @@ def test_the_transformer_directory_is_complete_and_documented(tiny_stance_model_
     assert set(manifest["metrics"]) == {"validation"}  # one validation file: no per-file breakdown
     assert manifest["metrics"]["validation"]["n"] > 24  # every target of the 24 dev_mt sentences
     assert {"torch", "transformers", "stancekit"} <= set(manifest["versions"])
+    assert manifest["label2id"] == {"favor": 0, "against": 1, "neutral": 2}
+    assert Manifest.read(tiny_stance_model_dir).to_dict() == manifest  # the dataclass reads what training wrote
     card = (tiny_stance_model_dir / "README.md").read_text()
     assert "## Intended use" in card and "## Limits" in card and "macro-F1" in card
     # no checkpoint or staging folders left beside the model
@@ -45,8 +47,8 @@ def test_the_transformer_directory_is_complete_and_documented(tiny_stance_model_
 
 
 def test_sentence_sentiment_uses_the_same_machinery(tiny_sentiment_model_dir: Path) -> None:
-    classifier = load_model(tiny_sentiment_model_dir, device="cpu")
-    assert classifier.task == "sentiment" and classifier.manifest["input_scheme"] == "sentence"
+    classifier = load_model(tiny_sentiment_model_dir, InferenceOptions(device="cpu"))
+    assert classifier.task == "sentiment" and classifier.manifest.input_scheme == "sentence"
     gold = load_examples([SEED_GOLD], split="train")
     result = classifier.predict_sentiment([ex.sentence for ex in gold.examples[:5]])
     assert len(result) == 5 and all(sum(r.values()) == pytest.approx(1.0, abs=1e-5) for r in result)

@@ -21,9 +21,6 @@ app = typer.Typer(
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-RecheckMargin = Annotated[float, typer.Option(
-    help="With int8: redo in fp32 the sentences where int8's top two labels are closer than this (0: never).")]
-
 EXIT_ERROR = 1  # a StanceKitError: bad input, bad configuration, a failing service
 # typer/click use exit code 2 for usage errors (unknown option, missing argument)
 

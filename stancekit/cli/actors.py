@@ -7,10 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from stancekit.actors import ActorDictionary
 from stancekit.cli._app import app, cli_errors
 
 actors_app = typer.Typer(help="Validate and inspect actor dictionaries.", no_args_is_help=True)
@@ -23,6 +20,8 @@ DictionaryPath = Annotated[Path, typer.Argument(help="Actor dictionary (YAML).")
 @cli_errors
 def check(path: DictionaryPath) -> None:
     """Validate a dictionary: duplicate aliases, missing parents, parent cycles, bad dates."""
+    from stancekit.actors import ActorDictionary
+
     dictionary = ActorDictionary.load(path)
     for warning in dictionary.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -34,6 +33,11 @@ def check(path: DictionaryPath) -> None:
 @cli_errors
 def list_actors(path: DictionaryPath) -> None:
     """Print the actors of a dictionary with their type, parent chain and aliases."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from stancekit.actors import ActorDictionary
+
     dictionary = ActorDictionary.load(path)
     table = Table("id", "name", "type", "parents", "aliases")
     for actor in dictionary:

@@ -8,12 +8,9 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from stancekit.cli._app import app, cli_errors
 from stancekit.io import atomic_write, read_jsonl
-from stancekit.studio.agreement import agreement as compute_agreement
 
 
 def _fmt(value: float | None) -> str:
@@ -28,6 +25,11 @@ def agreement(
                         "('-' for stdout only).")] = None,
 ) -> None:
     """Krippendorff's alpha, pairwise Cohen's kappa and per-annotator figures for stance and sentiment."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from stancekit.studio.agreement import agreement as compute_agreement
+
     report = compute_agreement(list(read_jsonl(annotations)))
     if json_out is not None and str(json_out) == "-":
         print(json.dumps(report.to_dict(), indent=2))

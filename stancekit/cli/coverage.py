@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from stancekit.cli._app import app, cli_errors
-from stancekit.extract import ExtractConfig, ExtractSummary, extract
+
+if TYPE_CHECKING:
+    from stancekit.extract import ExtractSummary
 
 Inputs = Annotated[list[Path], typer.Argument(help="Files (.txt, .jsonl, .csv) or folders (read recursively).")]
 Output = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write JSONL here (atomically); default stdout.")]
@@ -26,6 +28,8 @@ def _report(summary: ExtractSummary) -> None:
 @cli_errors
 def sentences(inputs: Inputs, output: Output = None, skip_bad: SkipBad = False) -> None:
     """Split coverage into sentences with character offsets (JSONL, one sentence a line)."""
+    from stancekit.extract import ExtractConfig, extract
+
     _report(extract(ExtractConfig(inputs=inputs, output=output, skip_bad=skip_bad)))
 
 
@@ -40,6 +44,8 @@ def mentions(
     only_with_mentions: Annotated[bool, typer.Option("--only-with-mentions", help="Drop sentences without actors.")] = False,
 ) -> None:
     """Split coverage into sentences and find the actors each one mentions (JSONL)."""
+    from stancekit.extract import ExtractConfig, extract
+
     config = ExtractConfig(inputs=inputs, actors=actors, output=output, skip_bad=skip_bad,
                            roll_up=roll_up, only_with_mentions=only_with_mentions)
     _report(extract(config))

@@ -9,7 +9,6 @@ from typing import Annotated, Optional
 import typer
 
 from stancekit.cli._app import app, cli_errors
-from stancekit.studio.dataset import DatasetBuildConfig, build_dataset
 
 dataset_app = typer.Typer(help="Build gold datasets from pulled annotations.", no_args_is_help=True)
 app.add_typer(dataset_app, name="dataset")
@@ -28,6 +27,8 @@ def build(
     seed: Annotated[int, typer.Option(help="Seed of the document order used for splitting.")] = 13,
 ) -> None:
     """Majority vote (adjudicated answers win) -> train/validation/test Parquet split by document, with a card."""
+    from stancekit.studio.dataset import DatasetBuildConfig, build_dataset
+
     summary = build_dataset(DatasetBuildConfig(name=name, annotations_dir=annotations, adjudication_dir=adjudication,
                                                out_root=out_root, validation=validation, test=test, seed=seed))
     counts = ", ".join(f"{s}: {c['sentences']} sentences / {c['documents']} docs" for s, c in summary.counts.items())

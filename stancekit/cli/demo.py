@@ -2,33 +2,23 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated, Optional
-
-import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from stancekit.cli._app import app, cli_errors
-from stancekit.demo import DemoConfig, push_seed, summarise_mentions, tag_seed
+from stancekit.cli._options import config_command
+from stancekit.demo import DemoConfig
 
 
 @app.command()
 @cli_errors
-def demo(
-    seeds: Annotated[Optional[Path], typer.Option(help="Seed folder (default: ./seeds or the repository's).")] = None,
-    actors: Annotated[Optional[Path], typer.Option(help="Actor dictionary (default: the seed folder's).")] = None,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the tags and the report.")] = Path(
-        "demo-output"),
-    studio: Annotated[str, typer.Option(help="Label Studio: auto (push if one answers), start (start one if "
-                                        "none answers), off.")] = "auto",
-    studio_url: Annotated[Optional[str], typer.Option(help="Label Studio URL [env LABEL_STUDIO_URL; token in "
-                                                      "LABEL_STUDIO_API_KEY].")] = None,
-) -> None:
+@config_command(DemoConfig)
+def demo(config: DemoConfig) -> None:
     """Run stancekit on the seed coverage: actors, Label Studio tasks, a quick model, tags and a report."""
-    options = {"studio_url": studio_url} if studio_url else {}
-    config = DemoConfig(seeds_dir=seeds, actors=actors, output_dir=output, studio=studio, **options)
+    from stancekit.demo import summarise_mentions, tag_seed
+    from stancekit.demo.studio import push_seed
+
     console = Console()
 
     result = summarise_mentions(config)
@@ -42,7 +32,7 @@ def demo(
     console.print(table)
 
     console.rule("2. Label Studio")
-    outcome = push_seed(config)
+    outcome = push_seed(inputs=[config.seeds_dir], actors=config.actors, mode=config.studio, url=config.studio_url)
     if outcome.project_url:
         console.print(f"project: {outcome.project_url} ({outcome.pushed} task(s) pushed, "
                       f"{outcome.already_there} already there)")

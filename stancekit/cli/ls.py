@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from stancekit.actors import ActorDictionary
 from stancekit.cli._app import app, cli_errors
-from stancekit.cli._studio_options import DEFAULT_URL, Actors, AnnotateDir, Project, Token, Url
-from stancekit.studio.adjudicate import AdjudicateConfig, adjudicate as adjudicate_job
-from stancekit.studio.client import StudioClient
-from stancekit.studio.config import LabelingConfig
-from stancekit.studio.parse import ParsedExport
-from stancekit.studio.pull import PullConfig, parse_saved, pull as pull_job
-from stancekit.studio.push import PushConfig, push as push_job
+from stancekit.cli._studio_options import DEFAULT_URL, Actors, Project, Token, Url
+
+if TYPE_CHECKING:
+    from stancekit.studio.parse import ParsedExport
 
 ls_app = typer.Typer(help="Annotate in Label Studio: push tasks, pull labels, adjudicate disputes.",
                      no_args_is_help=True)
@@ -34,13 +30,15 @@ def push(
     overlap: Annotated[int, typer.Option(help="Annotations wanted per task (Label Studio maximum_annotations).")] = 1,
     batch_size: Annotated[int, typer.Option(help="Tasks per import request.")] = 500,
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Report bad documents and go on.")] = False,
-    annotate_dir: AnnotateDir = None,
     url: Url = DEFAULT_URL,
     token: Token = "",
 ) -> None:
     """Create or reuse a project and import one task per sentence with an actor (idempotent, resumable)."""
+    from stancekit.studio.client import StudioClient
+    from stancekit.studio.push import PushConfig, push as push_job
+
     config = PushConfig(project=project, inputs=inputs, actors=actors, models=model or [], overlap=overlap,
-                        batch_size=batch_size, skip_bad=skip_bad, annotate_dir=annotate_dir)
+                        batch_size=batch_size, skip_bad=skip_bad)
     with StudioClient(url, token) as client:
         summary = push_job(config, client)
     print(f"project {summary.project_id}: pushed {summary.pushed} task(s), {summary.already_there} already there, "
@@ -73,6 +71,9 @@ def pull(
     token: Token = "",
 ) -> None:
     """Export the project (full JSON snapshot, kept verbatim under raw/) and parse it into annotation records."""
+    from stancekit.studio.client import StudioClient
+    from stancekit.studio.pull import PullConfig, pull as pull_job
+
     print(f"exporting {project!r} from {url} (a snapshot of every task)...", file=sys.stderr)
     with StudioClient(url, token) as client:
         result = pull_job(PullConfig(project=project, out_dir=out, actors=actors), client)
@@ -88,6 +89,8 @@ def parse(
     actors: Annotated[Optional[Path], typer.Option("--actors", "-a", help="Actor dictionary.")] = None,
 ) -> None:
     """Parse a saved export again (offline), e.g. after extending the actor dictionary."""
+    from stancekit.studio.pull import parse_saved
+
     _report(parse_saved(export, out, actors=actors), out)
 
 
@@ -100,13 +103,14 @@ def adjudicate(
                       "(default datasets/<project>).")] = None,
     policy: Annotated[str, typer.Option(help="'all': every disagreement; 'ties': only units without a majority.")]
         = "all",
-    annotate_dir: AnnotateDir = None,
     url: Url = DEFAULT_URL,
     token: Token = "",
 ) -> None:
     """Push disputed tasks to '<project> adjudication' with every annotator's answer visible."""
-    config = AdjudicateConfig(project=project, actors=actors, pulled_dir=pulled, policy=policy,
-                              annotate_dir=annotate_dir)
+    from stancekit.studio.adjudicate import AdjudicateConfig, adjudicate as adjudicate_job
+    from stancekit.studio.client import StudioClient
+
+    config = AdjudicateConfig(project=project, actors=actors, pulled_dir=pulled, policy=policy)
     with StudioClient(url, token) as client:
         summary = adjudicate_job(config, client)
     print(f"{summary.disputed} disputed task(s): pushed {summary.pushed}, {summary.already_there} already in "
@@ -120,7 +124,9 @@ def adjudicate(
 def config(
     actors: Actors,
     adjudication: Annotated[bool, typer.Option(help="The review project's config.")] = False,
-    annotate_dir: AnnotateDir = None,
 ) -> None:
     """Print the labeling config (XML) that push gives the project."""
-    print(LabelingConfig(ActorDictionary.load(actors), annotate_dir=annotate_dir).xml(adjudication=adjudication))
+    from stancekit.actors import ActorDictionary
+    from stancekit.studio.config import LabelingConfig
+
+    print(LabelingConfig(ActorDictionary.load(actors)).xml(adjudication=adjudication))

@@ -41,7 +41,6 @@ class AdjudicateConfig:
     pulled_dir: Path | None = None  # default: datasets/<slug of project>
     policy: str = "all"
     batch_size: int = 500
-    annotate_dir: Path | None = None
 
     def __post_init__(self) -> None:
         if self.policy not in POLICIES:
@@ -108,7 +107,7 @@ def adjudicate(config: AdjudicateConfig, client: StudioClient) -> AdjudicateSumm
     tasks = list(read_jsonl(config.pulled_dir / TASKS_FILE))
     records = list(read_jsonl(config.pulled_dir / ANNOTATIONS_FILE))
     disputed = [entry for entry in collect(tasks, records).values() if disputes(entry, policy=config.policy)]
-    labeling = LabelingConfig(ActorDictionary.load(config.actors), annotate_dir=config.annotate_dir)
+    labeling = LabelingConfig(ActorDictionary.load(config.actors))
     title = adjudication_title(config.project)
     project = ensure_project(client, title, labeling, overlap=1, model_version=MAJORITY_VERSION, adjudication=True)
     on_server = existing_keys(client, project["id"])

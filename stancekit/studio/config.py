@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from importlib import resources
 from xml.sax.saxutils import quoteattr
 
 from markdown_it import MarkdownIt
@@ -13,9 +13,8 @@ from markdown_it import MarkdownIt
 from stancekit.actors import ActorDictionary
 from stancekit.errors import ConfigError
 from stancekit.labels import LabelScheme
-from stancekit.paths import REPO
 
-REPO_ANNOTATE = REPO / "annotate"
+# package data: stancekit/templates/ links to annotate/, where the config and the guidelines are edited
 TEMPLATE_NAME = "labeling-config.xml"
 GUIDELINES_NAME = "guidelines.md"
 OTHER_ACTOR = "other"  # the label for an actor the dictionary lacks; mapped (or reported) on pull
@@ -29,13 +28,9 @@ ADJUDICATION_PANEL = """  <Header value="Annotators' answers (your answer wins)"
   <View className="sk-context"><Text name="answers" value="$answers" granularity="word"/></View>"""
 
 
-def find_annotate_dir(path: Path | None = None) -> Path:
-    """The folder with the config template and guidelines: the one given, ./annotate, or the repository's."""
-    for candidate in ([path] if path is not None else [Path("annotate"), REPO_ANNOTATE]):
-        if (candidate / TEMPLATE_NAME).is_file():
-            return candidate
-    raise ConfigError(f"no {TEMPLATE_NAME} found in {path or './annotate or ' + str(REPO_ANNOTATE)}; "
-                      "pass --annotate-dir DIR holding labeling-config.xml and guidelines.md")
+def template(name: str) -> str:
+    """A template shipped with stancekit (``stancekit/templates/``, edited in the checkout's ``annotate/``)."""
+    return (resources.files("stancekit") / "templates" / name).read_text(encoding="utf-8")
 
 
 @dataclass
@@ -44,12 +39,10 @@ class LabelingConfig:
 
     dictionary: ActorDictionary
     scheme: LabelScheme = field(default_factory=LabelScheme)
-    annotate_dir: Path | None = None
     stance_hotkeys: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_STANCE_HOTKEYS))
     sentiment_hotkeys: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SENTIMENT_HOTKEYS))
 
     def __post_init__(self) -> None:
-        self.annotate_dir = find_annotate_dir(self.annotate_dir)
         if OTHER_ACTOR in self.dictionary:
             raise ConfigError(f"actor id {OTHER_ACTOR!r} is reserved for actors missing from the dictionary; "
                               "rename that actor")
@@ -68,30 +61,25 @@ class LabelingConfig:
 
     def xml(self, *, adjudication: bool = False) -> str:
         """The Label Studio labeling config (XML)."""
-        template = re.sub(r"<!--.*?-->\s*", "", (self.annotate_dir / TEMPLATE_NAME).read_text(encoding="utf-8"),
-                          flags=re.S)
+        xml = re.sub(r"<!--.*?-->\s*", "", template(TEMPLATE_NAME), flags=re.S)
         actors = [f'    <Label value={quoteattr(a.id)} background="{TYPE_COLOURS.get(a.type, "#bab0ac")}"/>'
                   for a in self.dictionary]
         actors.append(f'    <Label value="{OTHER_ACTOR}" background="#bab0ac"/>')
         try:
-            return template.format(
+            return xml.format(
                 actor_labels="\n".join(actors),
                 stance_choices=_choices(self.stance_labels, self.stance_hotkeys, indent=6),
                 sentiment_choices=_choices(self.scheme.sentiment, self.sentiment_hotkeys, indent=4),
                 adjudication_panel=ADJUDICATION_PANEL if adjudication else "",
             )
         except (KeyError, IndexError, ValueError) as exc:
-            raise ConfigError(f"{self.annotate_dir / TEMPLATE_NAME}: bad placeholder {exc}; the template may use "
+            raise ConfigError(f"{TEMPLATE_NAME}: bad placeholder {exc}; the template may use "
                               "{actor_labels}, {stance_choices}, {sentiment_choices}, {adjudication_panel} "
                               "and must double other braces") from None
 
     def instructions(self) -> str:
         """The guidelines as HTML, for the project's instructions page."""
-        path = self.annotate_dir / GUIDELINES_NAME
-        if not path.is_file():
-            raise ConfigError(f"{path}: guidelines not found; annotators must see them (write them or pass "
-                              "--annotate-dir)")
-        return MarkdownIt("commonmark").enable("table").render(path.read_text(encoding="utf-8"))
+        return MarkdownIt("commonmark").enable("table").render(template(GUIDELINES_NAME))
 
 
 def _choices(labels: tuple[str, ...], hotkeys: dict[str, str], *, indent: int) -> str:

@@ -32,7 +32,6 @@ class PushConfig:
     overlap: int = 1
     batch_size: int = 500
     skip_bad: bool = False
-    annotate_dir: Path | None = None
 
     def __post_init__(self) -> None:
         self.project = self.project.strip()
@@ -109,7 +108,7 @@ class ModelAnswers:
     """Stance and/or sentiment answers from trained stancekit models, for pre-annotation."""
 
     def __init__(self, paths: list[Path]):
-        from stancekit.classifier import load_model
+        from stancekit.models import load_model
 
         self.stance = self.sentiment = None
         for path in paths:
@@ -165,7 +164,7 @@ def build_tasks(sentences: Iterable[Sentence], *, on_server: set[str], summary: 
 def push(config: PushConfig, client: StudioClient, *, quiet: bool = False) -> PushSummary:
     """Run the push job against a connected client; returns what was pushed and skipped."""
     dictionary = ActorDictionary.load(config.actors)
-    labeling = LabelingConfig(dictionary, annotate_dir=config.annotate_dir)
+    labeling = LabelingConfig(dictionary)
     answers = ModelAnswers(config.models) if config.models else None
     version = answers.version if answers is not None else DICTIONARY_VERSION
     summary = PushSummary()

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
-import torch
-
+from stancekit.batching import cut_batches
+from stancekit.errors import ConfigError
+from stancekit.models.options import InferenceOptions
 from stancekit.records import Sentence
 
 SCORE_DIGITS = 6  # probabilities are rounded so that outputs are compact and stable
 
 
 class StanceModel(Protocol):
-    """Anything that scores each mention of a sentence (``stancekit.classifier.Classifier``)."""
+    """Anything that scores each mention of a sentence (a :class:`stancekit.models.Predictor`)."""
 
     def predict_stance(self, sentences: Sequence[Sentence]) -> list[list[dict[str, float]]]: ...
 
@@ -37,18 +39,7 @@ def plan_batches(sentences: Sequence[Sentence], batch_size: int) -> list[list[in
     batch is closed once it holds ``batch_size`` mentions (a single long sentence may exceed it).
     """
     order = sorted((i for i, s in enumerate(sentences) if s.mentions), key=lambda i: (len(sentences[i].text), i))
-    batches: list[list[int]] = []
-    current: list[int] = []
-    mentions = 0
-    for i in order:
-        if current and mentions + len(sentences[i].mentions) > batch_size:
-            batches.append(current)
-            current, mentions = [], 0
-        current.append(i)
-        mentions += len(sentences[i].mentions)
-    if current:
-        batches.append(current)
-    return batches
+    return cut_batches(order, [len(s.mentions) for s in sentences], batch_size)
 
 
 def _rounded(scores: dict[str, float]) -> dict[str, float]:
@@ -62,6 +53,8 @@ def _best(scores: dict[str, float]) -> str:
 def tag_batch(sentences: Sequence[Sentence], stance_model: StanceModel) -> list[list[dict[str, Any]]]:
     """Stance of every mention of ``sentences`` (all with mentions): per sentence, per mention,
     ``{"stance": label, "scores": {label: p}}``."""
+    import torch
+
     with torch.inference_mode():
         predictions = stance_model.predict_stance(sentences)
     if len(predictions) != len(sentences):
@@ -77,6 +70,8 @@ def tag_batch(sentences: Sequence[Sentence], stance_model: StanceModel) -> list[
 
 def sentiment_batch(sentences: Sequence[Sentence], sentiment_model: SentimentModel) -> list[dict[str, Any]]:
     """Sentiment of each sentence: ``{"sentiment": label, "sentiment_scores": {label: p}}``."""
+    import torch
+
     with torch.inference_mode():
         predictions = sentiment_model.predict_sentiment(sentences)
     return [{"sentiment": _best(s), "sentiment_scores": _rounded(s)} for s in predictions]
@@ -91,6 +86,22 @@ class Models:
 
     stance: StanceModel
     sentiment: SentimentModel | None = None
+
+
+def load_models(model: Path, sentiment_model: Path | None, options: InferenceOptions) -> Models:
+    """Load the stance (and sentiment) model as the inference options say."""
+    from stancekit.models.loading import load_model
+
+    stance = load_model(model, options)
+    if stance.task != "stance":
+        raise ConfigError(f"--model {model} is a {stance.task} model; expected a stance model")
+    sentiment = None
+    if sentiment_model is not None:
+        sentiment = load_model(sentiment_model, options)
+        if sentiment.task != "sentiment":
+            raise ConfigError(f"--sentiment-model {sentiment_model} is a {sentiment.task} model; "
+                              "expected a sentiment model")
+    return Models(stance=stance, sentiment=sentiment)
 
 
 def run_batch(batch: Batch, models: Models) -> list[Any]:

@@ -11,7 +11,6 @@ byte-identical to that of an uninterrupted run.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -25,12 +24,13 @@ from typing import Any
 
 from stancekit.actors import ActorDictionary, DictionaryMatcher
 from stancekit.errors import ConfigError, InputError
-from stancekit.io import atomic_write
+from stancekit.io import atomic_write, file_sha256
+from stancekit.models.options import InferenceOptions
+from stancekit.options import nested, option
 from stancekit.pipeline import iter_sentences
-from stancekit.quantization import DEFAULT_RECHECK_MARGIN, check_precision, int8_classifier
 from stancekit.readers import iter_documents, iter_input_files
 from stancekit.records import Document
-from stancekit.tagging.batch import Engine, LocalEngine, Models, tag_sentences
+from stancekit.tagging.batch import Engine, LocalEngine, Models, load_models, tag_sentences
 from stancekit.tagging.formats import FORMATS, join_chunk_files, output_format, write_chunk_file
 
 ENGINES = ("local", "ray")
@@ -41,22 +41,20 @@ JOB_FILE = "job.json"
 class TagConfig:
     """What to read, which actors to find, which models to run and where to write."""
 
-    inputs: list[Path]
-    model: Path
-    actors: Path
-    output: Path
-    sentiment_model: Path | None = None
-    skip_bad: bool = False
-    device: str = "auto"
-    precision: str = "fp32"
-    recheck_margin: float = DEFAULT_RECHECK_MARGIN
-    batch_size: int = 64
-    chunk_documents: int = 200
-    threads: int | None = None
-    engine: str = "local"
-    ray_actors: int = 2
-    ray_address: str | None = None
-    progress: bool = True
+    inputs: list[Path] = option(help="Coverage files (.txt, .jsonl, .csv) or folders.", argument=True)
+    model: Path = option(help="Stance model folder (from `stancekit train`).", flags=("--model", "-m"))
+    actors: Path = option(help="Actor dictionary (YAML).", flags=("--actors", "-a"))
+    output: Path = option(help="Output file; .jsonl, .csv (a row a mention) or .parquet. Re-run to resume.",
+                          flags=("--output", "-o"))
+    sentiment_model: Path | None = option(None, help="Also tag sentence sentiment with this model.")
+    skip_bad: bool = option(False, help="Report bad documents on stderr and go on.", flags=("--skip-bad",))
+    inference: InferenceOptions = nested(InferenceOptions)
+    chunk_documents: int = option(200, help="Documents per output chunk (the unit of resuming).")
+    threads: int | None = option(None, help="CPU threads for the model (default: all cores).")
+    engine: str = option("local", help="local, or ray (Ray Data; needs `pip install 'stancekit\\[ray]'`).")
+    ray_actors: int = option(2, help="Model-holding Ray actors (one per GPU on a GPU cluster).")
+    ray_address: str | None = option(None, help="Ray cluster address (default: start a local one).")
+    progress: bool = option(True, help="Show a progress bar on stderr.", flags=("--progress/--no-progress",))
 
     def __post_init__(self) -> None:
         self.inputs = [Path(p) for p in self.inputs]
@@ -74,10 +72,9 @@ class TagConfig:
             raise ConfigError(f"output {self.output} must end in one of {', '.join(FORMATS)} (it picks the format)")
         if self.output.resolve() in {p.resolve() for p in self.inputs}:
             raise ConfigError(f"output {self.output} is also an input; choose another output path")
-        check_precision(self.precision, self.recheck_margin)
         if self.engine not in ENGINES:
             raise ConfigError(f"--engine must be one of {', '.join(ENGINES)}, found {self.engine!r}")
-        for name in ("batch_size", "chunk_documents", "ray_actors"):
+        for name in ("chunk_documents", "ray_actors"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name.replace('_', '-')} must be at least 1, found {getattr(self, name)}")
         if self.threads is not None and self.threads < 1:
@@ -107,39 +104,6 @@ def default_threads() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def load_models(*, model: Path, sentiment_model: Path | None = None, device: str = "auto",
-                batch_size: int = 64, precision: str = "fp32",
-                recheck_margin: float = DEFAULT_RECHECK_MARGIN) -> Models:
-    """Load the stance (and sentiment) classifier; int8 (with an fp32 recheck of unsure sentences) when asked."""
-    from stancekit.classifier import load_model
-
-    stance = load_model(model, device=device, batch_size=batch_size)
-    if stance.task != "stance":
-        raise ConfigError(f"--model {model} is a {stance.task} model; expected a stance model")
-    sentiment = None
-    if sentiment_model is not None:
-        sentiment = load_model(sentiment_model, device=device, batch_size=batch_size)
-        if sentiment.task != "sentiment":
-            raise ConfigError(f"--sentiment-model {sentiment_model} is a {sentiment.task} model; "
-                              "expected a sentiment model")
-    if precision == "int8":
-        stance = int8_classifier(stance, recheck_margin=recheck_margin)
-        if sentiment is not None:
-            sentiment = int8_classifier(sentiment, recheck_margin=recheck_margin)
-    return Models(stance=stance, sentiment=sentiment)
-
-
-def model_options(config: TagConfig) -> dict[str, Any]:
-    """The keyword arguments of :func:`load_models` for a job (also shipped to Ray actors)."""
-    return {"model": config.model, "sentiment_model": config.sentiment_model, "device": config.device,
-            "batch_size": config.batch_size, "precision": config.precision,
-            "recheck_margin": config.recheck_margin}
-
-
-def _file_digest(path: Path) -> str:
-    return hashlib.sha1(path.read_bytes()).hexdigest()[:16]
-
-
 def job_fingerprint(config: TagConfig, models: Models) -> dict[str, Any]:
     """Everything that decides the output bytes; a resumed job must match it exactly.
 
@@ -150,11 +114,11 @@ def job_fingerprint(config: TagConfig, models: Models) -> dict[str, Any]:
              for p in iter_input_files(config.inputs)]
     return {
         "inputs": files,
-        "actors": _file_digest(config.actors),
+        "actors": file_sha256(config.actors),
         "model": getattr(models.stance, "name", str(config.model)),
         "sentiment_model": getattr(models.sentiment, "name", None),
-        "precision": config.precision,
-        "batch_size": config.batch_size,
+        "precision": config.inference.precision,
+        "batch_size": config.inference.batch_size,
         "chunk_documents": config.chunk_documents,
         "format": config.output.suffix.lower(),
     }
@@ -222,9 +186,10 @@ class ProgressBar:
 
 def make_engine(config: TagConfig, models: Models) -> Engine:
     if config.engine == "ray":
-        from stancekit.ray_engine import RayEngine
+        from stancekit.tagging.ray_engine import RayEngine
 
-        return RayEngine(model_options(config), actors=config.ray_actors, address=config.ray_address)
+        return RayEngine(config.model, config.sentiment_model, config.inference, actors=config.ray_actors,
+                         address=config.ray_address)
     return LocalEngine(models)
 
 
@@ -243,7 +208,7 @@ def tag(config: TagConfig, *, on_bad: Callable[[InputError], None] | None = None
 
     dictionary = ActorDictionary.load(config.actors)
     matcher = DictionaryMatcher(dictionary)
-    models = load_models(**model_options(config))
+    models = load_models(config.model, config.sentiment_model, config.inference)
     fmt = output_format(config.output, models.stance.labels,
                         models.sentiment.labels if models.sentiment is not None else ())
     finished = _prepare_work_dir(config, job_fingerprint(config, models))
@@ -261,7 +226,7 @@ def tag(config: TagConfig, *, on_bad: Callable[[InputError], None] | None = None
                 progress.update(summary)
                 continue
             sentences = list(iter_sentences(chunk, matcher=matcher))
-            records = tag_sentences(sentences, engine=engine, batch_size=config.batch_size,
+            records = tag_sentences(sentences, engine=engine, batch_size=config.inference.batch_size,
                                     sentiment=models.sentiment is not None)
             write_chunk_file(fmt, records, _chunk_path(config, index))
             summary.sentences += len(sentences)

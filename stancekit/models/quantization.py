@@ -31,12 +31,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from stancekit.classifier import Classifier
 from stancekit.errors import ConfigError
+from stancekit.models.base import Predictor
+from stancekit.models.options import DEFAULT_RECHECK_MARGIN
 from stancekit.records import Sentence
-
-PRECISIONS = ("fp32", "int8")
-DEFAULT_RECHECK_MARGIN = 0.2
 
 
 class Int8Linear(nn.Module):
@@ -78,7 +76,7 @@ def quantize_linears(module: nn.Module) -> int:
 
 
 def quantize(classifier: Any) -> Any:
-    """An int8 copy of a transformer ``Classifier`` (CPU only); the original is left untouched.
+    """An int8 copy of a transformer classifier (CPU only); the original is left untouched.
 
     Only the encoder is quantized: the head is small and stays fp32.
     """
@@ -117,17 +115,17 @@ def _uncertain(probs: np.ndarray, margin: float) -> bool:
     return bool((top_two_margins(probs) < margin).any())
 
 
-class RecheckedClassifier(Classifier):
+class RecheckedClassifier(Predictor):
     """int8 first; a sentence where int8 is unsure (top-two margin < ``margin``) is redone in fp32.
 
     ``rechecked``/``seen`` count the sentences redone and scored (for benchmarks).
     """
 
-    def __init__(self, exact: Classifier, margin: float):
+    def __init__(self, exact: Predictor, margin: float):
         fast = quantize(exact)
-        super().__init__(exact.path, exact.manifest)
+        super().__init__(task=exact.task, labels=exact.labels, name=f"{fast.name}(recheck<{margin:g})",
+                         path=exact.path, manifest=exact.manifest)
         self.fast, self.exact, self.margin = fast, exact, margin
-        self.name = f"{fast.name}(recheck<{margin:g})"
         self.rechecked = self.seen = 0
 
     def _recheck(self, probs: list[np.ndarray], sentences: Sequence[Sentence],
@@ -149,21 +147,6 @@ class RecheckedClassifier(Classifier):
         return np.vstack(probs) if probs else np.empty((0, len(self.labels)))
 
 
-def check_recheck_margin(margin: float) -> None:
-    """A recheck margin is a probability gap in [0, 1]."""
-    if not 0.0 <= margin <= 1.0:
-        raise ConfigError(f"--recheck-margin is a probability gap between 0 and 1, found {margin}; "
-                          f"use {DEFAULT_RECHECK_MARGIN} (the default) or 0 for int8 alone")
-
-
-def check_precision(precision: str, recheck_margin: float) -> None:
-    """The inference options shared by tagging and evaluation: a known precision and a valid recheck margin."""
-    if precision not in PRECISIONS:
-        raise ConfigError(f"--precision must be one of {', '.join(PRECISIONS)}, found {precision!r}")
-    check_recheck_margin(recheck_margin)
-
-
-def int8_classifier(classifier: Any, *, recheck_margin: float = DEFAULT_RECHECK_MARGIN) -> Classifier:
+def int8_classifier(classifier: Any, *, recheck_margin: float = DEFAULT_RECHECK_MARGIN) -> Predictor:
     """The int8 classifier tagging and evaluation run: rechecked in fp32 below ``recheck_margin`` (0: never)."""
-    check_recheck_margin(recheck_margin)
     return RecheckedClassifier(classifier, recheck_margin) if recheck_margin > 0 else quantize(classifier)

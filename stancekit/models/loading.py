@@ -1,0 +1,37 @@
+"""``load_model(path, options)``: a model folder of any kind, ready to predict as the options say."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from stancekit.models.base import Classifier, Predictor
+from stancekit.models.manifest import Manifest
+from stancekit.models.options import InferenceOptions
+
+
+def classifier_class(kind: str) -> type[Classifier]:
+    """The class of a model kind (imported on demand: the baseline needs no torch)."""
+    if kind == "baseline":
+        from stancekit.models.baseline import BaselineClassifier
+
+        return BaselineClassifier
+    from stancekit.models.transformer import TransformerClassifier
+
+    return TransformerClassifier
+
+
+def load_model(path: str | Path, options: InferenceOptions | None = None) -> Predictor:
+    """Load a trained model folder (its ``stancekit.json`` says which kind) and apply ``options``.
+
+    With ``precision="int8"`` a transformer is quantized, and sentences it is unsure of are redone in
+    fp32 (``recheck_margin``).
+    """
+    options = options or InferenceOptions()
+    path = Path(path)
+    manifest = Manifest.read(path)
+    classifier = classifier_class(manifest.kind).load(path, manifest, options)
+    if options.precision == "int8":
+        from stancekit.models.quantization import int8_classifier
+
+        return int8_classifier(classifier, recheck_margin=options.recheck_margin)
+    return classifier
