@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from stancekit.paths import REPO
 from stancekit.pipeline import iter_sentences
 from stancekit.readers import iter_documents
 from stancekit.records import Sentence
+from stancekit.studio import connection
 
 REPO_SEEDS = REPO / "seeds"
 STUDIO_MODES = ("auto", "start", "off")
@@ -47,7 +47,7 @@ class DemoConfig:
     actors: Path | None = None
     output_dir: Path = Path("demo-output")
     studio: str = "auto"
-    studio_url: str = field(default_factory=lambda: os.environ.get("LABEL_STUDIO_URL", "http://127.0.0.1:8080"))
+    studio_url: str = field(default_factory=connection.studio_url)
 
     def __post_init__(self) -> None:
         self.seeds_dir = find_seeds(self.seeds_dir)

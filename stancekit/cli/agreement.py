@@ -11,9 +11,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from stancekit.annotation.agreement import agreement as compute_agreement
 from stancekit.cli._app import app, cli_errors
 from stancekit.io import atomic_write, read_jsonl
-from stancekit.studio.agreement import agreement as compute_agreement
 
 
 def _fmt(value: float | None) -> str:

@@ -10,7 +10,7 @@ import typer
 
 from stancekit.actors import ActorDictionary
 from stancekit.cli._app import app, cli_errors
-from stancekit.cli._studio_options import DEFAULT_URL, Actors, AnnotateDir, Project, Token, Url
+from stancekit.cli._studio_options import Actors, AnnotateDir, Project, Token, Url
 from stancekit.studio.adjudicate import AdjudicateConfig, adjudicate as adjudicate_job
 from stancekit.studio.client import StudioClient
 from stancekit.studio.config import LabelingConfig
@@ -35,8 +35,8 @@ def push(
     batch_size: Annotated[int, typer.Option(help="Tasks per import request.")] = 500,
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Report bad documents and go on.")] = False,
     annotate_dir: AnnotateDir = None,
-    url: Url = DEFAULT_URL,
-    token: Token = "",
+    url: Url = None,
+    token: Token = None,
 ) -> None:
     """Create or reuse a project and import one task per sentence with an actor (idempotent, resumable)."""
     config = PushConfig(project=project, inputs=inputs, actors=actors, models=model or [], overlap=overlap,
@@ -69,12 +69,12 @@ def pull(
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder (default datasets/<project>).")] = None,
     actors: Annotated[Optional[Path], typer.Option("--actors", "-a", help="Actor dictionary, to map spans "
                       "annotators marked as 'other'.")] = None,
-    url: Url = DEFAULT_URL,
-    token: Token = "",
+    url: Url = None,
+    token: Token = None,
 ) -> None:
     """Export the project (full JSON snapshot, kept verbatim under raw/) and parse it into annotation records."""
-    print(f"exporting {project!r} from {url} (a snapshot of every task)...", file=sys.stderr)
     with StudioClient(url, token) as client:
+        print(f"exporting {project!r} from {client.url} (a snapshot of every task)...", file=sys.stderr)
         result = pull_job(PullConfig(project=project, out_dir=out, actors=actors), client)
     print(f"saved {result.raw_path}", file=sys.stderr)
     _report(result.parsed, result.out_dir)
@@ -101,8 +101,8 @@ def adjudicate(
     policy: Annotated[str, typer.Option(help="'all': every disagreement; 'ties': only units without a majority.")]
         = "all",
     annotate_dir: AnnotateDir = None,
-    url: Url = DEFAULT_URL,
-    token: Token = "",
+    url: Url = None,
+    token: Token = None,
 ) -> None:
     """Push disputed tasks to '<project> adjudication' with every annotator's answer visible."""
     config = AdjudicateConfig(project=project, actors=actors, pulled_dir=pulled, policy=policy,

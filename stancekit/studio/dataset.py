@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from stancekit.annotation.agreement import ALPHA_WARNING, agreement
+from stancekit.annotation.gold import gold_records
 from stancekit.errors import ConfigError
 from stancekit.io import atomic_write, read_jsonl
 from stancekit.labels import LabelScheme
-from stancekit.studio.agreement import ALPHA_WARNING, agreement
-from stancekit.studio.gold import gold_records
 from stancekit.studio.pull import ANNOTATIONS_FILE, TASKS_FILE
 
 SPLITS = ("train", "validation", "test")

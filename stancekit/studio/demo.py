@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
 from stancekit.errors import ConfigError
 from stancekit.studio.client import StudioClient, StudioError
+from stancekit.studio.connection import TOKEN_ENV, studio_token, studio_url
 from stancekit.studio.push import PushConfig, push
 from stancekit.studio.server import RunningServer, ServerConfig, is_healthy, start_server, write_state
 
@@ -19,8 +19,8 @@ class StudioDemoConfig:
 
     inputs: list[Path]
     actors: Path
-    url: str = "http://127.0.0.1:8080"
-    token: str = field(default="", repr=False)
+    url: str | None = None  # default: $LABEL_STUDIO_URL, else http://127.0.0.1:8080
+    token: str | None = field(default=None, repr=False)  # default: $LABEL_STUDIO_API_KEY
     start: bool = True
     data_dir: Path = Path(".studio")
     project: str = "stancekit demo"
@@ -28,10 +28,7 @@ class StudioDemoConfig:
     def __post_init__(self) -> None:
         self.inputs = [Path(p) for p in self.inputs]
         self.actors, self.data_dir = Path(self.actors), Path(self.data_dir)
-        self.token = self.token or os.environ.get("LABEL_STUDIO_API_KEY", "")
-        parsed = urlparse(self.url)
-        if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            raise ConfigError(f"expected a Label Studio URL like http://127.0.0.1:8080, found {self.url!r}")
+        self.url, self.token = studio_url(self.url), studio_token(self.token)
 
 
 @dataclass
@@ -60,13 +57,13 @@ def push_seed_to_studio(config: StudioDemoConfig) -> StudioDemoResult:
                               "or let the demo start it on 127.0.0.1")
         if any(config.data_dir.glob("*.sqlite3")) and not token:
             raise ConfigError(f"{config.data_dir} holds an earlier Label Studio whose token was shown only at its "
-                              "first start: set LABEL_STUDIO_API_KEY to it, or remove the folder to start afresh")
+                              f"first start: set {TOKEN_ENV} to it, or remove the folder to start afresh")
         started = start_server(ServerConfig(data_dir=config.data_dir, port=parsed.port or 8080, token=token))
         write_state(started)
         token = started.config.token
     elif not token:
         raise ConfigError(f"Label Studio answers at {config.url} but no API token was given: set "
-                          "LABEL_STUDIO_API_KEY (Account & Settings > Access Token)")
+                          f"{TOKEN_ENV} (Account & Settings > Access Token)")
     with StudioClient(started.url if started else config.url, token) as client:
         summary = push(PushConfig(project=config.project, inputs=config.inputs, actors=config.actors), client,
                        quiet=True)

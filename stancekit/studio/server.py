@@ -18,8 +18,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
-
 from stancekit.errors import ConfigError
 from stancekit.io import atomic_write
 from stancekit.studio.client import StudioError
@@ -108,6 +106,8 @@ def server_env(config: ServerConfig) -> dict[str, str]:
 
 def is_healthy(url: str, timeout: float = 2.0) -> bool:
     """True when ``GET /health`` answers ``UP``."""
+    import httpx  # here, not at the top: the CLI imports this module
+
     try:
         response = httpx.get(f"{url}/health", timeout=timeout)
     except httpx.HTTPError:
