@@ -23,6 +23,7 @@ from stancekit.studio.server import RunningServer, ServerConfig, free_port, star
 from studio_helpers import sign_up
 
 HERE = Path(__file__).resolve().parent
+ACCESS_TOKEN_SECONDS = 3  # how long the test server's access tokens live (Label Studio's default: 5 minutes)
 
 
 @dataclass
@@ -58,6 +59,7 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
     runner = CliRunner()
     with pytest.MonkeyPatch.context() as env:  # for every (re)start in the session: short-lived access tokens
         env.setenv("DJANGO_SETTINGS_MODULE", "label_studio_short_tokens")
+        env.setenv("STANCEKIT_TEST_ACCESS_SECONDS", str(ACCESS_TOKEN_SECONDS))
         env.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")])))
         started = runner.invoke(app, ["studio", "start", "--data-dir", str(data_dir), "--port", str(port)],
                                 env={"LABEL_STUDIO_API_KEY": token, "LABEL_STUDIO_PASSWORD": password})

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from label_studio_short_tokens import ACCESS_TOKEN_SECONDS
 from studio_helpers import create_annotation
+from studio_server import ACCESS_TOKEN_SECONDS
 
 from stancekit.errors import ConfigError
 from stancekit.studio.client import StudioClient, StudioError
