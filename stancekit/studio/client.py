@@ -44,7 +44,7 @@ class StudioError(StanceKitError):
 
 def _plain(model: Any) -> dict[str, Any]:
     """An SDK response model as the JSON object the server sent."""
-    return model.dict(by_alias=True) if hasattr(model, "dict") else dict(model)
+    return model.dict(by_alias=True)
 
 
 class StudioClient:
@@ -90,21 +90,19 @@ class StudioClient:
         self._last_request = f"{request.method} {request.url.path}"
 
     # -- the one place calls are made: errors mapped, a refused access token refreshed once --------------
-    def _run(self, call: Callable[[], T]) -> T:
-        for attempt in (1, 2):
-            try:
-                return call()
-            except self._api_error as exc:
-                if exc.status_code == 401 and attempt == 1 and self._refresh_access_token():
-                    continue
-                raise self._refused(exc) from None
-            except self._timeout_error:
-                raise StudioError(f"Label Studio at {self.url} did not answer {self._last_request} in time; it may be "
-                                  "overloaded: retry (the command resumes where it stopped)") from None
-            except self._transport_error as exc:
-                raise StudioError(f"cannot reach Label Studio at {self.url} ({type(exc).__name__}); {INSTALL_HINT}; "
-                                  "re-running the command resumes where it stopped") from None
-        raise AssertionError("unreachable")
+    def _run(self, call: Callable[[], T], *, retried: bool = False) -> T:
+        try:
+            return call()
+        except self._api_error as exc:
+            if exc.status_code == 401 and not retried and self._refresh_access_token():
+                return self._run(call, retried=True)
+            raise self._refused(exc) from None
+        except self._timeout_error:
+            raise StudioError(f"Label Studio at {self.url} did not answer {self._last_request} in time; it may be "
+                              "overloaded: retry (the command resumes where it stopped)") from None
+        except self._transport_error as exc:
+            raise StudioError(f"cannot reach Label Studio at {self.url} ({type(exc).__name__}); {INSTALL_HINT}; "
+                              "re-running the command resumes where it stopped") from None
 
     def _refresh_access_token(self) -> bool:
         """Exchange the personal access token for a fresh access token; False for a legacy token."""
@@ -259,7 +257,8 @@ class StudioClient:
     # -- ML backends (model in the loop) ---------------------------------------------------
     def connect_ml_backend(self, project_id: int, url: str, title: str, *, interactive: bool = False,
                            timeout: float = 100.0) -> dict[str, Any]:
-        """Connect a model server (Label Studio checks that it answers) to the project; returns the backend."""
+        """Connect a model server to the project (Label Studio checks that it answers, and waits up to ``timeout``
+        seconds for each of its answers); ``interactive``: it pre-annotates as annotators work. Returns the backend."""
         return self._run(lambda: _plain(self.sdk.ml.create(project=project_id, url=url, title=title,
                                                            is_interactive=interactive, timeout=timeout)))
 
