@@ -3,6 +3,8 @@
 Registered in conftest.py (pytest_plugins). Started only when a test asks for it, through the
 users' own command (``stancekit studio start``), and stopped by PID (``stancekit studio stop``)
 at the end of the session. Concurrent sessions on one machine never share a port or a data dir.
+Its access tokens live ACCESS_TOKEN_SECONDS instead of 5 minutes (tests/label_studio_short_tokens.py),
+so that a personal access token's expiry happens within a test.
 """
 
 from __future__ import annotations
