@@ -12,12 +12,12 @@ from typing import Annotated, Optional
 import typer
 
 Url = Annotated[Optional[str], typer.Option("--url", show_default=False,
-                                            help="Label Studio base URL [default: $LABEL_STUDIO_URL, else "
-                                                 "http://127.0.0.1:8080].")]
+                                            help="Label Studio base URL (default: $LABEL_STUDIO_URL, else "
+                                                 "http://127.0.0.1:8080).")]
 Actors = Annotated[Path, typer.Option("--actors", "-a", help="Actor dictionary (YAML).")]
 Project = Annotated[str, typer.Option("--project", "-p", help="Label Studio project title.")]
 AnnotateDir = Annotated[Optional[Path], typer.Option("--annotate-dir", help="Folder with labeling-config.xml and "
                                                      "guidelines.md (default ./annotate or the repository's).")]
 Token = Annotated[Optional[str], typer.Option("--token", show_default=False,
-                                              help="API token (legacy or personal access token) [default: "
-                                                   "$LABEL_STUDIO_API_KEY]; prefer the env var.")]
+                                              help="API token, legacy or personal access token (default: "
+                                                   "$LABEL_STUDIO_API_KEY; prefer the env var).")]
