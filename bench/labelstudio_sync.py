@@ -1,7 +1,7 @@
 """Label Studio sync at scale: seconds to push 10,000 tasks and to pull 10,000 annotated tasks.
 
-Starts a fresh local Label Studio (temp data dir, free port) unless --url is given (then
-LABEL_STUDIO_API_KEY is the token), and prints one JSON object:
+Starts a fresh local Label Studio (temp data dir, free port) unless --url is given (then the
+token is $LABEL_STUDIO_API_KEY), and prints one JSON object:
 
 - push: ``stancekit ls push`` of N sentences with actors (segmentation, dictionary matching,
   task building with pre-annotations, batched import); seconds, tasks/s, HTTP requests;
@@ -68,13 +68,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=10_000)
     parser.add_argument("--batch-size", type=int, default=500)
-    parser.add_argument("--url", help="use this server (token from LABEL_STUDIO_API_KEY) instead of starting one")
+    parser.add_argument("--url", help="use this server (token from $LABEL_STUDIO_API_KEY) instead of starting one")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="stancekit-ls-bench-"))
     server = None
+    url = token = None  # --url: StudioClient reads the token from $LABEL_STUDIO_API_KEY
     if args.url:
-        url, token = args.url, os.environ.get("LABEL_STUDIO_API_KEY", "")
+        url = args.url
     else:
         server = start_server(ServerConfig(data_dir=work / "ls"))
         url, token = server.url, server.config.token
@@ -93,8 +94,8 @@ def main() -> None:
             on_server = len(existing_keys(client, pushed.project_id))
 
             pull_title = f"bench pull {secrets.token_hex(3)}"
-            project = client.create_project({"title": pull_title, "label_config": client.get(
-                f"/api/projects/{pushed.project_id}")["label_config"]})
+            project = client.create_project({"title": pull_title, "label_config": client.sdk.projects.get(
+                pushed.project_id).label_config})
             tasks = [annotated_task(i) for i in range(args.tasks)]
             for start in range(0, len(tasks), 1000):
                 client.import_tasks(project["id"], tasks[start:start + 1000])

@@ -97,7 +97,7 @@ def test_pull_killed_midway_leaves_nothing_half_written(studio, many_docs, seed_
 def test_wrong_token_is_refused_and_never_printed(studio):
     wrong = "wrong" + secrets.token_hex(16)
     with pytest.raises(StudioError, match="refused the API token") as err:
-        StudioClient(studio.url, wrong).whoami()
+        StudioClient(studio.url, wrong).users()
     assert wrong not in str(err.value)
     result = CliRunner().invoke(app, ["ls", "pull", "--project", "anything", "--url", studio.url,
                                       "--token", wrong])
@@ -108,7 +108,7 @@ def test_wrong_token_is_refused_and_never_printed(studio):
 def test_no_server_is_a_clear_error():
     token = secrets.token_hex(20)
     with pytest.raises(StudioError, match="cannot reach Label Studio") as err:
-        StudioClient(f"http://127.0.0.1:{free_port()}", token).whoami()
+        StudioClient(f"http://127.0.0.1:{free_port()}", token).users()
     assert token not in str(err.value) and "studio start" in str(err.value)
 
 
@@ -136,7 +136,7 @@ def test_push_with_a_trained_model_prefills_stance_with_scores(studio, baseline_
         project = admin.find_project(title)
         assert project["model_version"].startswith("dictionary+baseline-stance@")
         task = next(admin.iter_tasks(project["id"]))
-        predictions = admin.get("/api/predictions", task=task["id"])
+        predictions = [p.dict() for p in admin.sdk.predictions.list(task=task["id"])]
     (prediction,) = predictions
     stances = [r for r in prediction["result"] if r["from_name"] == "stance"]
     spans = {r["id"]: r for r in prediction["result"] if r["from_name"] == "actor"}

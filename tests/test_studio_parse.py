@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from stancekit.actors import ActorDictionary
+from stancekit.annotation.agreement import agreement
+from stancekit.annotation.gold import gold_records
 from stancekit.errors import InputError
 from stancekit.io import read_jsonl
-from stancekit.studio.agreement import agreement
-from stancekit.studio.gold import gold_records
 from stancekit.studio.parse import parse_export
 from stancekit.studio.pull import parse_saved, read_users
 

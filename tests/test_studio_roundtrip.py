@@ -9,14 +9,15 @@ from pathlib import Path
 
 import pytest
 
+from stancekit.annotation.agreement import agreement
 from stancekit.io import read_jsonl
 from stancekit.studio.adjudicate import AdjudicateConfig, adjudicate, adjudication_title
-from stancekit.studio.agreement import agreement
 from stancekit.gold_dataset import load as load_gold
 from stancekit.studio.dataset import DatasetBuildConfig, build_dataset
 from stancekit.studio.pull import PullConfig, pull
 from stancekit.studio.push import PushConfig, push
 from stancekit.studio.tasks import task_key
+from studio_helpers import create_annotation, next_task
 
 pytestmark = pytest.mark.slow
 
@@ -62,15 +63,15 @@ def answer(task: dict, stances: dict, sentiment: str, added: list[tuple[int, int
 def annotate_stream(client, project_id: int, plan: dict, lead_time: float) -> list[str]:
     """Work through the label stream like an annotator; returns the task keys served."""
     served = []
-    while (task := client.next_task(project_id)) is not None:
+    while (task := next_task(client, project_id)) is not None:
         key = task["data"]["task_key"]
         served.append(key)
         if plan[key] is None:
-            client.create_annotation(task["id"], [], lead_time=1.0, was_cancelled=True)
+            create_annotation(client, task["id"], [], lead_time=1.0, was_cancelled=True)
             continue
         stances, sentiment = plan[key]
         added = [(28, 36, "other")] if key == K2 and plan is BEN else []
-        client.create_annotation(task["id"], answer(task, stances, sentiment, added), lead_time=lead_time)
+        create_annotation(client, task["id"], answer(task, stances, sentiment, added), lead_time=lead_time)
     return served
 
 
@@ -152,7 +153,7 @@ def test_round_trip(studio, annotator_tokens, coverage, seed_actors_path, tmp_pa
         assert f"armenia 'Armenia' [38:45]: {ana} = neutral | {ben} = unclear" in panel
         # The adjudicator settles K2 only; K3's tie on Turkey stays unresolved.
         full = {"data": review[K2]["data"]}
-        admin.create_annotation(review[K2]["id"], answer(full, ANA[K2][0], "negative"), lead_time=30.0)
+        create_annotation(admin, review[K2]["id"], answer(full, ANA[K2][0], "negative"), lead_time=30.0)
         adj_out = tmp_path / "adjudicated"
         pull(PullConfig(project=adjudication_title(title), out_dir=adj_out), admin)
 

@@ -28,7 +28,7 @@ def agreement(
     from rich.console import Console
     from rich.table import Table
 
-    from stancekit.studio.agreement import agreement as compute_agreement
+    from stancekit.annotation.agreement import agreement as compute_agreement
 
     report = compute_agreement(list(read_jsonl(annotations)))
     if json_out is not None and str(json_out) == "-":

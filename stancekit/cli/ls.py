@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from stancekit.cli._app import app, cli_errors
-from stancekit.cli._studio_options import DEFAULT_URL, Actors, Project, Token, Url
+from stancekit.cli._studio_options import Actors, Project, Token, Url
 
 if TYPE_CHECKING:
     from stancekit.studio.parse import ParsedExport
@@ -30,8 +30,8 @@ def push(
     overlap: Annotated[int, typer.Option(help="Annotations wanted per task (Label Studio maximum_annotations).")] = 1,
     batch_size: Annotated[int, typer.Option(help="Tasks per import request.")] = 500,
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Report bad documents and go on.")] = False,
-    url: Url = DEFAULT_URL,
-    token: Token = "",
+    url: Url = None,
+    token: Token = None,
 ) -> None:
     """Create or reuse a project and import one task per sentence with an actor (idempotent, resumable)."""
     from stancekit.studio.client import StudioClient
@@ -67,15 +67,15 @@ def pull(
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder (default datasets/<project>).")] = None,
     actors: Annotated[Optional[Path], typer.Option("--actors", "-a", help="Actor dictionary, to map spans "
                       "annotators marked as 'other'.")] = None,
-    url: Url = DEFAULT_URL,
-    token: Token = "",
+    url: Url = None,
+    token: Token = None,
 ) -> None:
     """Export the project (full JSON snapshot, kept verbatim under raw/) and parse it into annotation records."""
     from stancekit.studio.client import StudioClient
     from stancekit.studio.pull import PullConfig, pull as pull_job
 
-    print(f"exporting {project!r} from {url} (a snapshot of every task)...", file=sys.stderr)
     with StudioClient(url, token) as client:
+        print(f"exporting {project!r} from {client.url} (a snapshot of every task)...", file=sys.stderr)
         result = pull_job(PullConfig(project=project, out_dir=out, actors=actors), client)
     print(f"saved {result.raw_path}", file=sys.stderr)
     _report(result.parsed, result.out_dir)
@@ -103,8 +103,8 @@ def adjudicate(
                       "(default datasets/<project>).")] = None,
     policy: Annotated[str, typer.Option(help="'all': every disagreement; 'ties': only units without a majority.")]
         = "all",
-    url: Url = DEFAULT_URL,
-    token: Token = "",
+    url: Url = None,
+    token: Token = None,
 ) -> None:
     """Push disputed tasks to '<project> adjudication' with every annotator's answer visible."""
     from stancekit.studio.adjudicate import AdjudicateConfig, adjudicate as adjudicate_job

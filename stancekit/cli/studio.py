@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from stancekit.cli._app import app, cli_errors
+from stancekit.studio.connection import TOKEN_ENV, URL_ENV, studio_token
 from stancekit.studio.server import ServerConfig, start_server, stop_recorded, write_state
 
 studio_app = typer.Typer(help="Run a local Label Studio (127.0.0.1, SQLite, data kept in one folder).",
@@ -34,18 +35,18 @@ def start(
     fresh = not any(Path(data_dir).glob("*.sqlite3"))
     config = ServerConfig(data_dir=data_dir, port=port, username=username,
                           password=os.environ.get("LABEL_STUDIO_PASSWORD", ""),
-                          token=os.environ.get("LABEL_STUDIO_API_KEY", ""))
+                          token=studio_token())
     server = start_server(config)
     write_state(server)
     print(f"Label Studio is up at {server.url} (pid {server.pid}, log {server.log_path})")
-    if fresh and "LABEL_STUDIO_API_KEY" not in os.environ:
+    if fresh and not studio_token():
         print(f"log in as {config.username} with password {config.password}\n"
-              f"export LABEL_STUDIO_URL={server.url} LABEL_STUDIO_API_KEY={config.token}")
+              f"export {URL_ENV}={server.url} {TOKEN_ENV}={config.token}")
     elif not fresh:
         print("existing data dir: log in and use the token from its first start "
               "(Account & Settings > Access Token)")
     else:
-        print(f"export LABEL_STUDIO_URL={server.url}")
+        print(f"export {URL_ENV}={server.url}")
 
 
 @studio_app.command("stop")

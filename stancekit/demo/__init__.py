@@ -13,7 +13,6 @@ repository's ``seeds/``, ``models/``, ``datasets/`` and ``../shared``.
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 from stancekit.errors import ConfigError
 from stancekit.options import option
 from stancekit.records import Sentence
+from stancekit.studio import connection
 
 REPO = Path(__file__).resolve().parents[2]  # the checkout, when stancekit runs from one
 REPO_SEEDS = REPO / "seeds"
@@ -53,12 +53,13 @@ class DemoConfig:
                               flags=("--output", "-o"))
     studio: str = option("auto", help="Label Studio: auto (push if one answers), start (start one if none "
                          "answers), off.")
-    studio_url: str = option("http://127.0.0.1:8080", help="Label Studio URL (token in LABEL_STUDIO_API_KEY).",
-                             envvar="LABEL_STUDIO_URL")
+    studio_url: str | None = option(None, help="Label Studio URL (default: $LABEL_STUDIO_URL, else "
+                                    "http://127.0.0.1:8080; token in $LABEL_STUDIO_API_KEY).", show_default=False)
 
     def __post_init__(self) -> None:
         self.seeds_dir = find_seeds(self.seeds_dir)
         self.output_dir = Path(self.output_dir)
+        self.studio_url = connection.studio_url(self.studio_url)
         if self.studio not in STUDIO_MODES:
             raise ConfigError(f"--studio must be one of {', '.join(STUDIO_MODES)}, found {self.studio!r}")
         if self.actors is None:

@@ -7,12 +7,12 @@ otherwise says how to get one; ``start`` also starts one on 127.0.0.1 when none 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
 from stancekit.errors import ConfigError, StanceKitError
+from stancekit.studio.connection import TOKEN_ENV, studio_token, studio_url
 
 STUDIO_DATA_DIR = Path(".studio")
 PROJECT = "stancekit demo"
@@ -32,21 +32,20 @@ class StudioOutcome:
 def push_seed(*, inputs: list[Path], actors: Path, mode: str, url: str, project: str = PROJECT) -> StudioOutcome:
     """Push the seed coverage to project ``project`` as ``mode`` (auto, start, off) says.
 
-    The token comes from ``LABEL_STUDIO_API_KEY``; a server started here gets a fresh one.
+    The token comes from ``$LABEL_STUDIO_API_KEY``; a server started here gets a fresh one.
     """
     from stancekit.studio.server import is_healthy
 
     if mode == "off":
         return StudioOutcome(note="skipped (--studio off)")
+    url = studio_url(url)
     parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise ConfigError(f"expected a Label Studio URL like http://127.0.0.1:8080, found {url!r}")
-    token = os.environ.get("LABEL_STUDIO_API_KEY", "")
+    token = studio_token()
     if is_healthy(url):
         try:
             if not token:
                 raise ConfigError(f"Label Studio answers at {url} but no API token was given: set "
-                                  "LABEL_STUDIO_API_KEY (Account & Settings > Access Token)")
+                                  f"{TOKEN_ENV} (Account & Settings > Access Token)")
             return _push(inputs, actors, url, token, project, login=None)
         except StanceKitError as err:
             if mode == "start":
@@ -60,7 +59,7 @@ def push_seed(*, inputs: list[Path], actors: Path, mode: str, url: str, project:
                           "there yourself or use --studio-url http://127.0.0.1:PORT")
     if any(STUDIO_DATA_DIR.glob("*.sqlite3")) and not token:
         raise ConfigError(f"{STUDIO_DATA_DIR} holds an earlier Label Studio whose token was shown only at its first "
-                          "start: set LABEL_STUDIO_API_KEY to it, or remove the folder to start afresh")
+                          f"start: set {TOKEN_ENV} to it, or remove the folder to start afresh")
     from stancekit.studio.server import ServerConfig, start_server, write_state
 
     started = start_server(ServerConfig(data_dir=STUDIO_DATA_DIR, port=parsed.port or 8080, token=token))

@@ -1,8 +1,9 @@
-"""``stancekit ls adjudicate``: disputed tasks go to a review project with every answer visible.
+"""``stancekit ls adjudicate``: disputed tasks go to a Label Studio review project with every answer visible.
 
 The review project has the same labeling config plus a panel listing each annotator's answers;
 tasks are pre-filled with the majority where there is one. The adjudicator's answer wins in the
-gold set (see stancekit.studio.gold).
+gold set (see stancekit.annotation.gold); which tasks are disputed is decided in
+stancekit.annotation.adjudication.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from stancekit.actors import ActorDictionary
+from stancekit.annotation.adjudication import answers_text, disputed_tasks
+from stancekit.annotation.gold import POLICIES, TaskAnswers, resolve
 from stancekit.errors import ConfigError
 from stancekit.io import read_jsonl
 from stancekit.records import Mention
 from stancekit.studio.client import StudioClient
 from stancekit.studio.config import LabelingConfig
-from stancekit.studio.gold import POLICIES, TaskAnswers, collect, disputes, resolve
 from stancekit.studio.pull import ANNOTATIONS_FILE, TASKS_FILE, slug
 from stancekit.studio.push import ensure_project, existing_keys, import_new
 from stancekit.studio.tasks import region_id, sentiment_result, span_result, stance_result
@@ -63,23 +65,6 @@ class AdjudicateSummary:
     already_there: int
 
 
-def _said(entry: TaskAnswers, who: str, span: tuple[str, int, int]) -> str:
-    if span not in entry.spans[who]:
-        return "(no span)"
-    return entry.spans[who][span] or "(no stance)"
-
-
-def answers_text(entry: TaskAnswers) -> str:
-    """Every annotator's answer, one line per span and one for the sentiment."""
-    lines = []
-    for span in sorted({s for w in entry.annotators for s in entry.spans[w]}, key=lambda s: (s[1], s[2], s[0])):
-        actor, start, end = span
-        said = " | ".join(f"{w} = {_said(entry, w, span)}" for w in entry.annotators)
-        lines.append(f"{actor} {entry.task['text'][start:end]!r} [{start}:{end}]: {said}")
-    lines.append("sentiment: " + " | ".join(f"{w} = {entry.sentiment[w] or '(none)'}" for w in entry.annotators))
-    return "\n".join(lines)
-
-
 def review_task(entry: TaskAnswers) -> dict[str, Any]:
     """A review task: the original data, the answers panel, and the majority as pre-annotation."""
     task = entry.task
@@ -106,7 +91,7 @@ def adjudicate(config: AdjudicateConfig, client: StudioClient) -> AdjudicateSumm
     """Push the disputed tasks of a pulled project to its review project (idempotent)."""
     tasks = list(read_jsonl(config.pulled_dir / TASKS_FILE))
     records = list(read_jsonl(config.pulled_dir / ANNOTATIONS_FILE))
-    disputed = [entry for entry in collect(tasks, records).values() if disputes(entry, policy=config.policy)]
+    disputed = disputed_tasks(tasks, records, policy=config.policy)
     labeling = LabelingConfig(ActorDictionary.load(config.actors))
     title = adjudication_title(config.project)
     project = ensure_project(client, title, labeling, overlap=1, model_version=MAJORITY_VERSION, adjudication=True)

@@ -1,47 +1,80 @@
-"""A small HTTP client for the Label Studio API: the calls stancekit makes, counted, with clear errors.
+"""The Label Studio API through label-studio-sdk: one thin adapter, counted, with stancekit's errors.
 
-Authentication takes either a legacy API token (``Authorization: Token ...``) or a personal
-access token (a JWT, exchanged for a short-lived access token). The token is never part of
-an error message, a log line or a file.
+``StudioClient`` makes every call through label-studio-sdk's generated client and adds what stancekit
+needs around it: errors mapped to ``StudioError`` with what to do, the HTTP requests counted (for
+the benchmark), the export snapshot streamed to disk, and a personal access token that keeps working
+on long runs. The token is never part of an error message, a log line or a file.
+
+Authentication: a legacy API token is sent as ``Token ...``; a personal access token (a JWT refresh
+token) is exchanged by the SDK for an access token that Label Studio lets live 5 minutes. The SDK
+refreshes it when its ``exp`` has passed; when the server refuses it anyway (HTTP 401, e.g. clocks
+apart), the call is retried once after a refresh.
+
+Hand-written, because label-studio-sdk 2.1 lacks them: validating a labeling config without a
+project (``POST /api/projects/validate``; the SDK only validates a project's own config), and the
+tests' label stream (``GET /api/projects/<id>/next``, in tests/studio_helpers.py).
+
+The SDK and httpx are imported when a client is made, never when this module is imported, so that
+the CLI modules that import it stay light.
 """
 
 from __future__ import annotations
 
-import re
+import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from stancekit.errors import StanceKitError
+from stancekit.studio.connection import TOKEN_ENV, studio_token, studio_url
+
+if TYPE_CHECKING:
+    import httpx
+    from label_studio_sdk.base_client import LabelStudioBase
 
 INSTALL_HINT = "start one with `stancekit studio start` or pass --url"
+SAMPLINGS = ("Sequential sampling", "Uniform sampling", "Uncertainty sampling")
+T = TypeVar("T")
 
 
 class StudioError(StanceKitError):
     """Label Studio is unreachable, refused a request, or returned something unexpected."""
 
 
-def _is_jwt(token: str) -> bool:
-    return token.count(".") == 2 and len(token) > 40
+def _plain(model: Any) -> dict[str, Any]:
+    """An SDK response model as the JSON object the server sent."""
+    return model.dict(by_alias=True)
 
 
 class StudioClient:
-    """The Label Studio API calls stancekit needs; ``requests`` counts the HTTP requests made."""
+    """The Label Studio calls stancekit makes; ``requests`` counts the HTTP requests (token refreshes included).
 
-    def __init__(self, url: str, token: str, *, timeout: float = 120.0):
-        if not url.startswith(("http://", "https://")):
-            raise StudioError(f"expected a Label Studio URL like http://127.0.0.1:8080, found {url!r}")
-        if not token:
-            raise StudioError("no Label Studio API token: set LABEL_STUDIO_API_KEY or pass --token "
+    ``url`` and ``token`` default to $LABEL_STUDIO_URL and $LABEL_STUDIO_API_KEY (stancekit.studio.connection).
+    """
+
+    def __init__(self, url: str | None = None, token: str | None = None, *, timeout: float = 120.0):
+        import httpx
+
+        # LabelStudioBase, the generated client that label_studio_sdk.LabelStudio extends: the same calls, without
+        # the extensions stancekit does not use (pandas exports, label interfaces), which cost 2.3 s more to import.
+        from label_studio_sdk.base_client import LabelStudioBase
+        from label_studio_sdk.core.api_error import ApiError
+
+        self.url = studio_url(url)
+        self._token = studio_token(token)
+        if not self._token:
+            raise StudioError(f"no Label Studio API token: set {TOKEN_ENV} or pass --token "
                               "(Account & Settings > Access Token in Label Studio)")
-        self.url = url.rstrip("/")
         self.requests = 0
-        self._http = httpx.Client(base_url=self.url, timeout=timeout)
-        self._token = token
-        self._http.headers["Authorization"] = self._authorization()
+        self._last_request = "a request"
+        self._api_error, self._timeout_error, self._transport_error = (ApiError, httpx.TimeoutException,
+                                                                       httpx.TransportError)
+        self._http = httpx.Client(timeout=timeout, event_hooks={"request": [self._count]})
+        # max_retries=0: an import retried after a 5xx or a dropped connection could create its tasks twice;
+        # push and pull resume instead (they find what is already there).
+        self.sdk: LabelStudioBase = self._run(lambda: LabelStudioBase(base_url=self.url, api_key=self._token,
+                                                                     httpx_client=self._http, max_retries=0))
 
     def close(self) -> None:
         self._http.close()
@@ -52,178 +85,191 @@ class StudioClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _authorization(self) -> str:
-        if not _is_jwt(self._token):
-            return f"Token {self._token}"
-        response = self._send("POST", "/api/token/refresh", json={"refresh": self._token})
-        return f"Bearer {response.json()['access']}"
-
-    # -- the one place requests are made -------------------------------------------------
-    def _send(self, method: str, path: str, *, stream_to: Path | None = None, **kwargs: Any) -> httpx.Response:
+    def _count(self, request: "httpx.Request") -> None:
         self.requests += 1
+        self._last_request = f"{request.method} {request.url.path}"
+
+    # -- the one place calls are made: errors mapped, a refused access token refreshed once --------------
+    def _run(self, call: Callable[[], T], *, retried: bool = False) -> T:
         try:
-            if stream_to is not None:
-                with self._http.stream(method, path, **kwargs) as response:
-                    if response.status_code < 400:
-                        with stream_to.open("wb") as handle:
-                            for chunk in response.iter_bytes(1 << 20):
-                                handle.write(chunk)
-                        return response
-                    response.read()
-            else:
-                response = self._http.request(method, path, **kwargs)
-        except httpx.TimeoutException:
-            raise StudioError(f"Label Studio at {self.url} did not answer {method} {path} in time; "
-                              "it may be overloaded: retry (the command resumes where it stopped)") from None
-        except httpx.TransportError as exc:
-            raise StudioError(f"cannot reach Label Studio at {self.url} ({type(exc).__name__}); "
-                              f"{INSTALL_HINT}; re-running the command resumes where it stopped") from None
-        if response.status_code in (401, 403):
-            raise StudioError(f"Label Studio at {self.url} refused the API token for {method} {path} "
-                              f"(HTTP {response.status_code}); check LABEL_STUDIO_API_KEY / --token "
-                              "(Account & Settings > Access Token)")
-        if response.status_code >= 400:
-            raise StudioError(f"Label Studio at {self.url}: {method} {path} failed with HTTP "
-                              f"{response.status_code}: {self._redact(response.text[:500])}")
-        return response
+            return call()
+        except self._api_error as exc:
+            if exc.status_code == 401 and not retried and self._refresh_access_token():
+                return self._run(call, retried=True)
+            raise self._refused(exc) from None
+        except self._timeout_error:
+            raise StudioError(f"Label Studio at {self.url} did not answer {self._last_request} in time; it may be "
+                              "overloaded: retry (the command resumes where it stopped)") from None
+        except self._transport_error as exc:
+            raise StudioError(f"cannot reach Label Studio at {self.url} ({type(exc).__name__}); {INSTALL_HINT}; "
+                              "re-running the command resumes where it stopped") from None
+
+    def _refresh_access_token(self) -> bool:
+        """Exchange the personal access token for a fresh access token; False for a legacy token."""
+        # The SDK refreshes only when the access token's own expiry time has passed; it has no public way to
+        # drop a token the server refused, so its cached one is cleared here and the next call fetches another.
+        if not hasattr(self, "sdk"):  # refused while connecting: nothing to refresh yet
+            return False
+        tokens = self.sdk._client_wrapper._tokens_client
+        if tokens._use_legacy_token:
+            return False
+        tokens._access_token = None
+        return True
+
+    def _refused(self, exc: Any) -> StudioError:
+        status = exc.status_code
+        if not hasattr(self, "sdk"):  # the SDK checks a personal access token's expiry before any request
+            return StudioError(f"the personal access token for Label Studio at {self.url} was refused before any "
+                               f"request (expired, or not a refresh token); make a new one (Account & Settings > "
+                               f"Personal Access Token) and set {TOKEN_ENV} / --token")
+        body = exc.body if isinstance(exc.body, str) else json.dumps(exc.body, ensure_ascii=False)
+        if status in (401, 403):
+            said = f": {self._redact(body[:300])}" if status == 403 else ""  # 403 may be a refused setting too
+            return StudioError(f"Label Studio at {self.url} refused the API token for {self._last_request} "
+                               f"(HTTP {status}{said}); check {TOKEN_ENV} / --token (Account & Settings > Access Token)")
+        return StudioError(f"Label Studio at {self.url}: {self._last_request} failed with HTTP {status}: "
+                           f"{self._redact(body[:500])}")
 
     def _redact(self, text: str) -> str:
-        return text.replace(self._token, "<token>") if self._token else text
+        return text.replace(self._token, "<token>")
 
-    def get(self, path: str, **params: Any) -> Any:
-        return self._send("GET", path, params=params).json()
-
-    def post(self, path: str, payload: Any, **params: Any) -> Any:
-        return self._send("POST", path, json=payload, params=params).json()
-
-    def patch(self, path: str, payload: Any) -> Any:
-        return self._send("PATCH", path, json=payload).json()
+    def _raw(self, method: str, path: str, **kwargs: Any) -> Any:
+        """A call the SDK has no method for, through the SDK's own HTTP client (auth, base URL); JSON or None."""
+        response = self.sdk._client_wrapper.httpx_client.request(path.lstrip("/"), method=method, **kwargs)
+        if response.status_code >= 400:
+            try:
+                body: Any = response.json()
+            except ValueError:
+                body = response.text
+            raise self._api_error(status_code=response.status_code, body=body)
+        return response.json() if response.content else None
 
     # -- projects ------------------------------------------------------------------------
-    def whoami(self) -> dict[str, Any]:
-        return self.get("/api/current-user/whoami")
-
     def find_project(self, title: str) -> dict[str, Any] | None:
         """The project with exactly this title (the first one, if several), or None."""
-        page = 1
-        while True:
-            body = self.get("/api/projects", title=title, page=page, page_size=100)
-            for project in body.get("results", []):
-                if project.get("title") == title:
-                    return project
-            if not body.get("next"):
-                return None
-            page += 1
+
+        def first_match() -> Any:
+            try:
+                for project in self.sdk.projects.list(title=title, page_size=100):  # pages on demand
+                    if project.title == title:
+                        return project
+            except self._api_error as exc:
+                if exc.status_code != 404:  # 404: past the last page
+                    raise
+            return None
+
+        found = self._run(first_match)
+        return _plain(found) if found is not None else None
 
     def create_project(self, settings: dict[str, Any]) -> dict[str, Any]:
-        return self.post("/api/projects", settings)
+        return self._run(lambda: _plain(self.sdk.projects.create(**settings)))
 
     def update_project(self, project_id: int, settings: dict[str, Any]) -> dict[str, Any]:
-        return self.patch(f"/api/projects/{project_id}", settings)
+        return self._run(lambda: _plain(self.sdk.projects.update(project_id, **settings)))
 
     def validate_label_config(self, xml: str) -> None:
         """Ask the server whether a labeling config is valid (StudioError with its reasons if not)."""
-        self._send("POST", "/api/projects/validate", json={"label_config": xml})
+        self._run(lambda: self._raw("POST", "/api/projects/validate", json={"label_config": xml}))
 
     def project_url(self, project_id: int) -> str:
         return f"{self.url}/projects/{project_id}/data"
 
+    def set_sampling(self, project_id: int, sampling: str) -> None:
+        """How the label stream picks the next task: sequential, uniform, or uncertainty (lowest score first)."""
+        if sampling not in SAMPLINGS:
+            raise StudioError(f"unknown sampling {sampling!r}; expected one of {', '.join(SAMPLINGS)}")
+        self._run(lambda: self.sdk.projects.update(project_id, sampling=sampling))
+
     # -- tasks ---------------------------------------------------------------------------
-    def iter_tasks(self, project_id: int, *, page_size: int = 1000) -> Iterator[dict[str, Any]]:
-        """Every task of a project as {"id", "data"}, page by page."""
+    def iter_tasks(self, project_id: int, *, page_size: int = 1000, query: dict[str, Any] | None = None
+                   ) -> Iterator[dict[str, Any]]:
+        """Every task of a project as {"id", "data"}, page by page (``query``: a Data Manager filter)."""
+        encoded = json.dumps(query) if query is not None else None
+
+        def one_page(page: int) -> list[dict[str, Any]]:
+            try:
+                pager = self.sdk.tasks.list(project=project_id, page=page, page_size=page_size, fields="task_only",
+                                            include="id,data", query=encoded)
+            except self._api_error as exc:
+                if page > 1 and exc.status_code == 404:  # past the last page
+                    return []
+                raise
+            return [{"id": t.id, "data": t.data} for t in pager.items or []]
+
         page = 1
         while True:
-            try:
-                body = self._send("GET", "/api/tasks", params={"project": project_id, "page": page, "page_size": page_size,
-                                                               "fields": "task_only", "include": "id,data"})
-            except StudioError as err:
-                if page > 1 and "HTTP 404" in str(err):  # past the last page
-                    return
-                raise
-            tasks = body.json().get("tasks", [])
+            tasks = self._run(lambda: one_page(page))
             yield from tasks
             if len(tasks) < page_size:
                 return
             page += 1
 
+    def tasks_without_annotations(self, project_id: int) -> list[int]:
+        """Ids of the tasks nobody has annotated (nor skipped) yet."""
+        query = {"filters": {"conjunction": "and", "items": [
+            {"filter": "filter:tasks:total_annotations", "operator": "equal", "type": "Number", "value": 0},
+            {"filter": "filter:tasks:cancelled_annotations", "operator": "equal", "type": "Number", "value": 0}]}}
+        return [t["id"] for t in self.iter_tasks(project_id, query=query)]
+
     def import_tasks(self, project_id: int, tasks: list[dict[str, Any]]) -> int:
         """Import tasks (with their predictions) in one request; returns how many were created."""
-        body = self.post(f"/api/projects/{project_id}/import", tasks)
-        return int(body.get("task_count", 0))
-
-    def create_annotation(self, task_id: int, result: list[dict[str, Any]], *, lead_time: float = 0.0,
-                          was_cancelled: bool = False) -> dict[str, Any]:
-        return self.post(f"/api/tasks/{task_id}/annotations",
-                         {"result": result, "lead_time": lead_time, "was_cancelled": was_cancelled})
-
-    def next_task(self, project_id: int) -> dict[str, Any] | None:
-        """The next task of the label stream for this user, or None when none is left."""
-        try:
-            return self.get(f"/api/projects/{project_id}/next")
-        except StudioError as err:
-            if "HTTP 404" in str(err):
-                return None
-            raise
+        body = self._run(lambda: self.sdk.projects.import_tasks(project_id, request=tasks))
+        return int(body.task_count or 0)
 
     # -- export --------------------------------------------------------------------------
     def export_snapshot(self, project_id: int, dest: Path, *, poll_seconds: float = 1.0,
                         timeout: float = 3600.0) -> Path:
         """Create a full JSON export snapshot and stream it, byte for byte, to ``dest``."""
-        snapshot = self.post(f"/api/projects/{project_id}/exports",
-                             {"title": "stancekit pull", "task_filter_options": {"only_with_annotations": False}})
-        export_id = snapshot["id"]
+        exports = self.sdk.projects.exports
+        snapshot = self._run(lambda: exports.create(project_id, title="stancekit pull",
+                                                    task_filter_options={"only_with_annotations": False}))
+        export_id, status = snapshot.id, snapshot.status
         started = time.monotonic()
-        while snapshot.get("status") not in ("completed", "failed"):
+        while status not in ("completed", "failed"):
             if time.monotonic() - started > timeout:
                 raise StudioError(f"export snapshot {export_id} of project {project_id} not ready after "
                                   f"{timeout:.0f} s; retry later")
             time.sleep(poll_seconds)
-            snapshot = self.get(f"/api/projects/{project_id}/exports/{export_id}")
-        if snapshot["status"] == "failed":
+            status = self._run(lambda: exports.get(project_id, export_id).status)
+        if status == "failed":
             raise StudioError(f"Label Studio failed to build export snapshot {export_id} of project {project_id}; "
                               "see the server log")
-        self._send("GET", f"/api/projects/{project_id}/exports/{export_id}/download",
-                   params={"exportType": "JSON"}, stream_to=dest)
+
+        def download() -> None:
+            with Path(dest).open("wb") as handle:
+                for chunk in exports.download(project_id, export_id, export_type="JSON",
+                                              request_options={"chunk_size": 1 << 20}):
+                    handle.write(chunk)
+
+        self._run(download)
         return dest
 
     # -- users ---------------------------------------------------------------------------
     def users(self) -> dict[int, str]:
         """User id -> e-mail, for naming annotators in annotation records."""
-        body = self.get("/api/users")
-        users = body if isinstance(body, list) else body.get("results", [])
-        return {int(u["id"]): u.get("email") or u.get("username") or str(u["id"]) for u in users}
+        users = self._run(self.sdk.users.list)
+        return {int(u.id): u.email or u.username or str(u.id) for u in users}
 
     def invite_url(self) -> str:
-        return self.url + self.get("/api/invite")["invite_url"]
+        """The link a new annotator signs up with."""
+        return self.url + self._run(self.sdk.organizations.invites.get_invite_link).invite_url
 
+    # -- ML backends (model in the loop) ---------------------------------------------------
+    def connect_ml_backend(self, project_id: int, url: str, title: str, *, interactive: bool = False,
+                           timeout: float = 100.0) -> dict[str, Any]:
+        """Connect a model server to the project (Label Studio checks that it answers, and waits up to ``timeout``
+        seconds for each of its answers); ``interactive``: it pre-annotates as annotators work. Returns the backend."""
+        return self._run(lambda: _plain(self.sdk.ml.create(project=project_id, url=url, title=title,
+                                                           is_interactive=interactive, timeout=timeout)))
 
-def sign_up(invite_url: str, email: str, password: str) -> str:
-    """Sign a new annotator up through an invite link; returns their API token.
+    def list_ml_backends(self, project_id: int) -> list[dict[str, Any]]:
+        return self._run(lambda: [_plain(b) for b in self.sdk.ml.list(project=project_id)])
 
-    This is the only way Label Studio Community Edition makes a user who can log in: the
-    admin's ``GET /api/invite`` gives the link, the signup form creates the account.
-    """
-    base = re.match(r"https?://[^/]+", invite_url)
-    if base is None:
-        raise StudioError(f"expected an invite URL like http://host/user/signup/?token=..., found {invite_url!r}")
-    with httpx.Client(base_url=base.group(0), timeout=60, follow_redirects=False) as session:
-        try:
-            page = session.get(invite_url)
-            csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
-            if page.status_code != 200 or csrf is None:
-                raise StudioError(f"the invite link did not lead to a signup form (HTTP {page.status_code}); "
-                                  "ask the admin for a fresh link (GET /api/invite)")
-            response = session.post(invite_url, data={"csrfmiddlewaretoken": csrf.group(1), "email": email,
-                                                      "password": password, "how_find_us": "",
-                                                      "allow_newsletters": "false"},
-                                    headers={"Referer": invite_url})
-            if response.status_code != 302:
-                raise StudioError(f"signing up {email} failed (HTTP {response.status_code}): the e-mail may be taken "
-                                  "or the password too short (8+ characters)")
-            token = session.get("/api/current-user/token")
-        except httpx.TransportError as exc:
-            raise StudioError(f"cannot reach Label Studio at {base.group(0)} ({type(exc).__name__})") from None
-        if token.status_code != 200:
-            raise StudioError(f"{email} was signed up but no API token was issued (HTTP {token.status_code}); "
-                              "is LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN=true set on the server?")
-        return token.json()["token"]
+    def train_ml_backend(self, backend_id: int) -> None:
+        """Ask the model server to train on the project's annotations (it answers at once, trains on its side)."""
+        self._run(lambda: self.sdk.ml.train(backend_id))
+
+    def retrieve_predictions(self, project_id: int, task_ids: list[int]) -> None:
+        """Have the connected model servers predict these tasks (the Data Manager action)."""
+        self._run(lambda: self.sdk.actions.create(id="retrieve_tasks_predictions", project=project_id,
+                                                  selected_items={"all": False, "included": list(task_ids)}))

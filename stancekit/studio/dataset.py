@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from stancekit import gold_dataset
+from stancekit.annotation.agreement import agreement
+from stancekit.annotation.gold import gold_records
 from stancekit.errors import ConfigError
 from stancekit.gold_dataset import SPLITS
 from stancekit.io import read_jsonl
 from stancekit.labels import LabelScheme
-from stancekit.studio.agreement import agreement
-from stancekit.studio.gold import gold_records
 from stancekit.studio.pull import ANNOTATIONS_FILE, TASKS_FILE
 
 

@@ -98,6 +98,10 @@ def server_env(config: ServerConfig) -> dict[str, str]:
         "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
         "LABEL_STUDIO_BASE_DATA_DIR": str(config.data_dir),
         "LATEST_VERSION_CHECK": "false",
+        # A model server on this machine (127.0.0.1) may be connected, and its training webhook made: both are
+        # refused as "reserved network addresses" otherwise. The server itself listens on 127.0.0.1 only.
+        "ML_BLOCK_LOCAL_IP": "false",
+        "SSRF_PROTECTION_ENABLED": "false",
         "SENTRY_DSN": "",
         "FRONTEND_SENTRY_DSN": "",
     })
@@ -106,7 +110,7 @@ def server_env(config: ServerConfig) -> dict[str, str]:
 
 def is_healthy(url: str, timeout: float = 2.0) -> bool:
     """True when ``GET /health`` answers ``UP``."""
-    import httpx  # here, not at the top: `stancekit --help` stays light
+    import httpx  # here, not at the top: the CLI imports this module
 
     try:
         response = httpx.get(f"{url}/health", timeout=timeout)

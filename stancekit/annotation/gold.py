@@ -18,9 +18,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from stancekit.annotation.agreement import majority
 from stancekit.errors import ConfigError
 from stancekit.labels import STANCE_ANNOTATOR_ONLY
-from stancekit.studio.agreement import majority
 
 POLICIES = ("all", "ties")
 Span = tuple[str, int, int]  # actor, start, end
