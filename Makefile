@@ -21,6 +21,7 @@ demo: $(STAMP)
 	$(BIN)/stancekit demo
 
 test: $(STAMP)
+	$(BIN)/ruff check --select F,E9 stancekit tests bench
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

@@ -17,7 +17,7 @@ from stancekit.errors import ConfigError
 from stancekit.io import read_jsonl
 from stancekit.reporting import ReportConfig, aggregate, build_report, tables
 from stancekit.tagging import TagConfig, tag
-from test_tagging import REPO, make_coverage
+from test_tagging import make_coverage
 
 FILES = ("stance_by_actor.csv", "stance_by_actor_document.csv", "stance_by_actor_outlet.csv",
          "stance_by_actor_day.csv", "top_sentences.csv", "stance_by_actor.png", "stance_over_time.png",

@@ -13,6 +13,7 @@ repository's ``seeds/``, ``models/``, ``datasets/`` and ``../shared``.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
