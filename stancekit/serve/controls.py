@@ -27,7 +27,7 @@ class Controls:
 
     text: str = TEXT_FIELD  # the Text object's name
     text_key: str = TEXT_FIELD  # the task data key it shows ($text)
-    actor: str | None = ACTOR_FIELD
+    actor: str = ACTOR_FIELD
     stance: str | None = STANCE_FIELD
     sentiment: str | None = SENTIMENT_FIELD
     actor_values: frozenset[str] = field(default_factory=frozenset)  # empty: any value
@@ -67,9 +67,10 @@ def controls_from_config(xml: str) -> Controls:
     choices = [e for e in root.iter("Choices") if e.get("toName") == name]
     per_region = [e for e in choices if (e.get("perRegion") or "").lower() == "true"]
     whole = [e for e in choices if (e.get("perRegion") or "").lower() != "true"]
-    actor, stance, sentiment = _pick(labels, ACTOR_FIELD), _pick(per_region, STANCE_FIELD), _pick(whole, SENTIMENT_FIELD)
+    actor = next((e for e in labels if e.get("name") == ACTOR_FIELD), labels[0])
+    stance, sentiment = _pick(per_region, STANCE_FIELD), _pick(whole, SENTIMENT_FIELD)
     return Controls(
-        text=name, text_key=(text.get("value") or "")[1:], actor=actor.get("name") if actor is not None else None,
+        text=name, text_key=(text.get("value") or "")[1:], actor=actor.get("name", ""),
         stance=stance.get("name") if stance is not None else None,
         sentiment=sentiment.get("name") if sentiment is not None else None,
         actor_values=_values(actor, "Label"), stance_values=_values(stance, "Choice"),

@@ -94,8 +94,8 @@ class Predictor:
             raise TaskError(f"{where}: expected a 'data' object, found {type(data).__name__}")
         text = data.get(text_key)
         if not isinstance(text, str) or not text.strip():
-            raise TaskError(f"{where}: data.{text_key} must be a non-empty string (the sentence), found "
-                            f"{type(text).__name__ if text is None or not isinstance(text, str) else 'empty text'}")
+            found = "an empty text" if isinstance(text, str) else type(text).__name__
+            raise TaskError(f"{where}: data.{text_key} must be a non-empty string (the sentence), found {found}")
         doc_id = str(data.get("doc_id") or f"ls-task-{task.get('id', index)}")
         if "mentions" in data and data["mentions"] is not None:
             whole = Sentence(doc_id, 0, 0, len(text), text, _given_mentions(data["mentions"], text, where))

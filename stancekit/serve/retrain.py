@@ -124,8 +124,8 @@ def run(job: RetrainJob) -> dict[str, Any]:
     old_f1, n = held_out_f1(job.served_path, gold.out_dir)
     new_f1, _ = held_out_f1(trained, gold.out_dir)
     manifest = json.loads((trained / MANIFEST).read_text(encoding="utf-8"))
-    version = Version(store.name_for(number, manifest["fingerprint"]), job.versions_root / store.name_for(
-        number, manifest["fingerprint"]))
+    name = store.name_for(number, manifest["fingerprint"])
+    version = Version(name, job.versions_root / name)
     accepted = new_f1 >= old_f1
     manifest["retraining"] = {
         "project": job.project_title, "raw_export": str(pulled.raw_path), "gold_dataset": str(gold.out_dir),

@@ -81,7 +81,7 @@ class Retrainer:
         self._process: subprocess.Popen | None = None
         self._pending: str | None = None  # the project title of the run to start next
         self._counts: dict[str, int] = {}
-        self._state: dict[str, Any] = {"state": "idle", "runs": 0, "queued": False, "last_error": None,
+        self._state: dict[str, Any] = {"state": "idle", "runs": 0, "last_error": None,
                                        "last_result": None, "started": None, "pid": None}
 
     def status(self) -> dict[str, Any]:
