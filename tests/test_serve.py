@@ -160,3 +160,19 @@ def test_training_settings_are_checked() -> None:
         TrainingSettings(held_out=0.7)
     with pytest.raises(ConfigError, match="train-every"):
         TrainingSettings(train_every=-1)
+
+
+def test_train_every_n_annotations_starts_a_run(tiny_stance_model_dir: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LABEL_STUDIO_URL", raising=False)
+    backend = Backend(ServeConfig(model=tiny_stance_model_dir, versions_dir=tmp_path,
+                                  training=TrainingSettings(train_every=2)))
+    client = TestClient(build_app(backend))
+    event = {"action": "ANNOTATION_CREATED", "project": {"id": 1, "title": "NK"}, "annotation": {"id": 1}}
+    assert client.post("/webhook", json=event).json()["status"] == "counted"
+    assert client.post("/webhook", json={**event, "action": "ANNOTATION_UPDATED"}).json()["status"] == "started"
+    backend.retrainer.wait(60)
+    state = client.get("/health").json()["training"]
+    # no Label Studio connected yet (no /setup, no LABEL_STUDIO_URL): the run fails and says what to do
+    assert state["state"] == "idle" and state["runs"] == 1 and "Label Studio URL" in state["last_error"]
+    assert client.get("/health").json()["model_version"] == backend.version.name
