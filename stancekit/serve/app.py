@@ -178,7 +178,8 @@ class Backend:
                 raise RequestError(422, "START_TRAINING needs 'project' with its 'title' (as Label Studio sends it)")
             return 201, {"status": self.retrainer.request(title), "model_version": self.version.name}
         if action in ("ANNOTATION_CREATED", "ANNOTATION_UPDATED"):
-            return 200, {"status": self.retrainer.annotation_changed(title) or "counted"}
+            counted = "counted" if self.config.training.train_every else "ignored"  # --train-every 0: not counted
+            return 200, {"status": self.retrainer.annotation_changed(title) or counted}
         if action == "ANNOTATIONS_DELETED":  # only ids: the next pull no longer sees them
             return 200, {"status": "noted"}
         return 200, {"status": "ignored", "action": action}
