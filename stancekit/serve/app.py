@@ -57,7 +57,7 @@ class ServeConfig:
     max_text_chars: int = 20_000
     max_body_bytes: int = 32 * 1024 * 1024
     batch_size: int = 64
-    threads: int | None = None
+    threads: int | None = 1  # torch intra-op threads for predictions (None: all cores); see the CLI help
     training: TrainingSettings = field(default_factory=TrainingSettings)
 
     def __post_init__(self) -> None:
