@@ -16,7 +16,7 @@ steps on 40 NewsMTSC sentences: same architecture and input length as a fully tr
 so the same speed; its predictions are not meant to be good.
 
     python bench/serve_latency.py [--model DIR] [--newsmtsc ../shared/datasets/newsmtsc] [--requests 200]
-                                  [--threads 2] [--labels 500 2000] [--train-threads 2]
+                                  [--threads 1 2] [--labels 500 2000] [--train-threads 2]
 
 Prints JSON. Aim: p50 < 100 ms for one task on 2 CPU cores.
 """
@@ -75,6 +75,7 @@ def pushed_tasks(newsmtsc: Path, n: int) -> list[dict]:
 def bench_predict(model: Path, newsmtsc: Path, *, requests: int, threads: int, folder: Path) -> dict:
     port = free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO)}
+    folder.mkdir()
     log = (folder / "serve.log").open("wb")
     command = [sys.executable, "-c", "from stancekit.cli import main; main()", "serve", "--model", str(model),
                "--actors", str(ACTORS), "--port", str(port), "--threads", str(threads),
@@ -176,7 +177,7 @@ def main() -> None:
     parser.add_argument("--model", type=Path)
     parser.add_argument("--newsmtsc", type=Path, default=REPO.parent / "shared" / "datasets" / "newsmtsc")
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="prediction threads to measure")
     parser.add_argument("--labels", type=int, nargs="*", default=[500, 2000])
     parser.add_argument("--train-threads", type=int, default=2)
     args = parser.parse_args()
@@ -187,9 +188,10 @@ def main() -> None:
         result = {"machine": {"cpus": os.cpu_count(), "load_average_at_start": os.getloadavg(),
                               "python": platform.python_version()},
                   "model": str(args.model) if args.model else "default architecture (MiniLM span-pool), 4 steps",
-                  "predict_threads": args.threads}
-        result.update(bench_predict(model, args.newsmtsc, requests=args.requests, threads=args.threads,
-                                    folder=folder))
+                  "predict": {}}
+        for threads in args.threads:
+            result["predict"][f"threads={threads}"] = bench_predict(model, args.newsmtsc, requests=args.requests,
+                                                                    threads=threads, folder=folder / f"t{threads}")
         print(json.dumps(result, indent=2), file=sys.stderr, flush=True)
         result["retraining"] = []
         for n in args.labels:
