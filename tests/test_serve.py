@@ -176,3 +176,12 @@ def test_train_every_n_annotations_starts_a_run(tiny_stance_model_dir: Path, tmp
     # no Label Studio connected yet (no /setup, no LABEL_STUDIO_URL): the run fails and says what to do
     assert state["state"] == "idle" and state["runs"] == 1 and "Label Studio URL" in state["last_error"]
     assert client.get("/health").json()["model_version"] == backend.version.name
+
+
+def test_a_baseline_model_is_served_too(baseline_stance_model_dir: Path, seed_actors_path: Path,
+                                        tmp_path: Path) -> None:
+    client = TestClient(build_app(Backend(ServeConfig(model=baseline_stance_model_dir, actors=seed_actors_path,
+                                                      versions_dir=tmp_path))))
+    (pred,) = client.post("/predict", json={"tasks": [{"id": 1, "data": {"text": SENTENCE}}]}).json()["results"]
+    assert len([r for r in pred["result"] if r["from_name"] == "stance"]) == 3
+    assert pred["model_version"].startswith(f"{baseline_stance_model_dir.name}@")
