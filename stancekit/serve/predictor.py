@@ -18,9 +18,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from stancekit.actors import ActorDictionary, DictionaryMatcher
 from stancekit.classifier import Classifier
 from stancekit.errors import ConfigError, StanceKitError
+from stancekit.quantization import top_two_margins
 from stancekit.records import Mention, Sentence
 from stancekit.segment import NewsSegmenter
 from stancekit.serve.controls import Controls
@@ -44,11 +47,10 @@ def load_classifier(path: Path, *, task: str, device: str = "cpu", batch_size: i
 
 def prediction_certainty(stances: Sequence[dict[str, float]]) -> float:
     """Certainty of a sentence: min over its mentions of (p_top1 - p_top2); 1.0 without mentions."""
-    margins = []
-    for probs in stances:
-        top = sorted(probs.values(), reverse=True)
-        margins.append(top[0] - (top[1] if len(top) > 1 else 0.0))
-    return round(min(margins), 4) if margins else 1.0
+    if not stances:
+        return 1.0
+    margins = top_two_margins(np.array([list(probs.values()) for probs in stances]))
+    return round(float(margins.min()), 4)
 
 
 @dataclass(frozen=True)
