@@ -42,7 +42,7 @@ def serve(
     train_threads: Annotated[int, typer.Option(help="CPU threads of a retraining.")] = 1,
     threads: Annotated[int, typer.Option(
         help="CPU threads for predictions. 1 keeps one-task latency steady on a shared or busy machine (measured: "
-             "67 ms at 1 thread vs 1.7 s at 2 on 2 busy cores); more helps large batches on an idle machine.")]
+             "/predict p50 48 ms at 1 thread vs 0.8 s at 2 on 2 busy cores); more helps large batches on an idle machine.")]
     = 1,
     max_text_chars: Annotated[int, typer.Option(help="Longest task text accepted.")] = ServeConfig.max_text_chars,
 ) -> None:
