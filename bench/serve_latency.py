@@ -16,7 +16,7 @@ steps on 40 NewsMTSC sentences: same architecture and input length as a fully tr
 so the same speed; its predictions are not meant to be good.
 
     python bench/serve_latency.py [--model DIR] [--newsmtsc ../shared/datasets/newsmtsc] [--requests 200]
-                                  [--threads 1 2] [--labels 500 2000] [--train-threads 2]
+                                  [--threads 1 2] [--labels 500 2000] [--train-threads 1]
 
 Prints JSON. Aim: p50 < 100 ms for one task on 2 CPU cores.
 """
@@ -179,7 +179,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="prediction threads to measure")
     parser.add_argument("--labels", type=int, nargs="*", default=[500, 2000])
-    parser.add_argument("--train-threads", type=int, default=2)
+    parser.add_argument("--train-threads", type=int, default=1, help="as the backend's default (--train-threads)")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     with tempfile.TemporaryDirectory(prefix="serve-bench-") as tmp:
