@@ -24,6 +24,7 @@ Prints JSON. Aim: p50 < 100 ms for one task on 2 CPU cores.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -182,7 +183,9 @@ def main() -> None:
     parser.add_argument("--train-threads", type=int, default=1, help="as the backend's default (--train-threads)")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    with tempfile.TemporaryDirectory(prefix="serve-bench-") as tmp:
+    stdout = sys.stdout
+    with tempfile.TemporaryDirectory(prefix="serve-bench-") as tmp, contextlib.redirect_stdout(sys.stderr):
+        # the Trainer prints its metrics on stdout: only the JSON result goes there
         folder = Path(tmp)
         model = args.model or tiny_model(args.newsmtsc, folder)
         result = {"machine": {"cpus": os.cpu_count(), "load_average_at_start": os.getloadavg(),
@@ -198,7 +201,7 @@ def main() -> None:
             result["retraining"].append(bench_retraining(model, args.newsmtsc, n, folder, args.train_threads))
             print(json.dumps(result["retraining"][-1]), file=sys.stderr, flush=True)
         result["machine"]["load_average_at_end"] = os.getloadavg()
-    print(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2), file=stdout)
 
 
 if __name__ == "__main__":
