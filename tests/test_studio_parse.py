@@ -15,6 +15,7 @@ from stancekit.errors import InputError
 from stancekit.io import read_jsonl
 from stancekit.studio.parse import parse_export
 from stancekit.studio.pull import parse_saved, read_users
+from stancekit.studio.tasks import task_key
 
 SEED_GOLD = Path(__file__).resolve().parent.parent / "datasets" / "seed-gold"
 
@@ -67,8 +68,24 @@ def test_corrupted_export_and_wrong_format(tmp_path):
         parse_export(bad)
     with pytest.raises(InputError, match="expected a full JSON export"):
         parse_export(write_export({"tasks": []}, tmp_path / "obj.json"))  # type: ignore[arg-type]
-    with pytest.raises(InputError, match="no task_key"):
-        parse_export(write_export([{"id": 1, "data": {"text": "x"}}], tmp_path / "foreign.json"))
+    with pytest.raises(InputError, match="no text in its data"):
+        parse_export(write_export([{"id": 1, "data": {"image": "x.png"}}], tmp_path / "foreign.json"))
+
+
+def test_task_imported_with_only_its_text_is_its_own_document(tmp_path):
+    """Tasks imported by hand as {"text": ...} (labelled with a model in the loop) are read, keyed by task id."""
+    annotation = {"id": 9, "completed_by": 2, "result": [
+        {"id": "r", "from_name": "actor", "to_name": "text", "type": "labels",
+         "value": {"start": 0, "end": 6, "text": "Russia", "labels": ["russia"]}},
+        {"id": "r", "from_name": "stance", "to_name": "text", "type": "choices",
+         "value": {"start": 0, "end": 6, "text": "Russia", "choices": ["neutral"]}}]}
+    parsed = parse_export(write_export([{"id": 4, "data": {"text": "Russia urged calm."}, "annotations": [annotation]}],
+                                       tmp_path / "by-hand.json"))
+    (task,) = parsed.tasks
+    assert (task["doc_id"], task["sent_idx"], task["mentions"]) == ("ls-task-4", 0, [])
+    assert task["task_key"] == task_key("ls-task-4", 0, "Russia urged calm.")
+    (stance,) = [r for r in parsed.records if r["kind"] == "stance"]
+    assert (stance["actor"], stance["label"], stance["origin"]) == ("russia", "neutral", "added")
 
 
 def _first_with(tasks: list, name: str) -> tuple[dict, dict]:

@@ -26,7 +26,7 @@ from stancekit.actors import ActorDictionary, DictionaryMatcher
 from stancekit.errors import InputError
 from stancekit.labels import LabelScheme
 from stancekit.studio.config import OTHER_ACTOR
-from stancekit.studio.tasks import ACTOR_FIELD, SENTIMENT_FIELD, STANCE_FIELD, key_matches
+from stancekit.studio.tasks import ACTOR_FIELD, SENTIMENT_FIELD, STANCE_FIELD, key_matches, task_key
 
 
 @dataclass
@@ -102,9 +102,15 @@ class ExportParser:
     def task_record(self, task: dict[str, Any], index: int) -> dict[str, Any]:
         data = task["data"]
         where = f"task {task.get('id')} (item {index})"
+        if not isinstance(data.get("text"), str):
+            raise self.fail(where, "no text in its data: expected a sentence task (stancekit ls push, or "
+                            "imported by hand as {\"text\": ...})")
         key = data.get("task_key")
-        if not isinstance(key, str) or not isinstance(data.get("text"), str):
-            raise self.fail(where, "no task_key/text in its data: not a task pushed by stancekit ls push")
+        if key is None and "id" in task:  # imported by hand with only its text: one task, one document
+            data = {**data, "doc_id": f"ls-task-{task['id']}", "sent_idx": 0}
+            key = task_key(data["doc_id"], 0, data["text"])
+        if not isinstance(key, str):
+            raise self.fail(where, "no task_key in its data and no task id: not a Label Studio task export")
         if not key_matches(key, data["text"]):
             raise self.fail(f"{where}, key {key}", "the task text no longer matches its key (edited after the push?)",
                             hint="restore the sentence text in Label Studio or push the sentence again as a new task")

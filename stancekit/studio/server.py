@@ -104,6 +104,10 @@ def server_env(config: ServerConfig) -> dict[str, str]:
         "SSRF_PROTECTION_ENABLED": "false",
         "SENTRY_DSN": "",
         "FRONTEND_SENTRY_DSN": "",
+        # Label Studio 1.23 refuses ML backends and webhooks on 127.0.0.1 (SSRF protection): with no
+        # default banned subnets, the connect check, the ML requests and the ML webhook all accept a
+        # local `stancekit serve` (ML_BLOCK_LOCAL_IP=false alone would still drop the webhook).
+        "USE_DEFAULT_BANNED_SUBNETS": "false",
     })
     return env
 
