@@ -24,6 +24,7 @@ from stancekit.records import Document
 from stancekit.studio.client import StudioClient
 from stancekit.studio.config import LabelingConfig
 from stancekit.studio.server import free_port
+from studio_helpers import create_annotation
 
 pytestmark = pytest.mark.slow
 
@@ -34,26 +35,22 @@ STANCES = ("favor", "against", "neutral")
 # -- Label Studio calls these tests make -------------------------------------------------------
 def connect_backend(client: StudioClient, project_id: int, url: str) -> dict:
     """POST /api/ml as the Model settings page does (Label Studio then calls /health and /setup)."""
-    return client.post("/api/ml", {"url": url, "project": project_id, "title": "stancekit", "is_interactive": False,
-                                   "auth_method": "BASIC_AUTH", "basic_auth_user": AUTH[0],
-                                   "basic_auth_pass": AUTH[1]})
+    return client.connect_ml_backend(project_id, url, "stancekit", basic_auth=AUTH)
 
 
-def retrieve_predictions(client: StudioClient, project_id: int, task_ids: list[int]) -> dict:
+def retrieve_predictions(client: StudioClient, project_id: int, task_ids: list[int]) -> None:
     """The Data Manager action 'Retrieve Predictions' on the given tasks."""
-    return client.post("/api/dm/actions", {"selectedItems": {"all": False, "included": task_ids}},
-                       id="retrieve_tasks_predictions", project=project_id)
+    client.retrieve_predictions(project_id, task_ids)
 
 
 def stored_predictions(client: StudioClient, task_id: int) -> list[dict]:
-    return client.get("/api/predictions", task=task_id)
+    return [p.model_dump(mode="json") for p in client.sdk.predictions.list(task=task_id)]
 
 
 def start_training(studio, backend_id: int) -> None:
     """The Model settings page's 'Start Training' (Label Studio sends START_TRAINING to /webhook)."""
-    response = httpx.post(f"{studio.url}/api/ml/{backend_id}/train", json={}, timeout=120,
-                          headers={"Authorization": f"Token {studio.token}"})
-    assert response.status_code == 200, response.text  # an answer without a body
+    with studio.client() as client:
+        client.train_ml_backend(backend_id)
 
 
 def task_ids(client: StudioClient, project_id: int) -> list[int]:
@@ -162,7 +159,7 @@ def test_connect_predict_annotate_retrain(studio, annotator_tokens, backend: Bac
             result.append({k: v for k, v in item.items() if k != "score"})
         result.append({"id": "s", "from_name": "sentiment", "to_name": "text", "type": "choices",
                        "value": {"choices": ["negative"]}})
-        ana.create_annotation(task_id, result, lead_time=3.0)
+        create_annotation(ana, task_id, result, lead_time=3.0)
     ana.close()
 
     # Start Training through Label Studio; /predict keeps answering while it runs

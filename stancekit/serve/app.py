@@ -29,8 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from stancekit.actors import ActorDictionary
-from stancekit.classifier import MANIFEST
+from stancekit.models.manifest import MANIFEST
 from stancekit.errors import ConfigError, StanceKitError
+from stancekit.models.options import InferenceOptions
 from stancekit.serve.controls import DEFAULT_CONTROLS, Controls, controls_from_config
 from stancekit.serve.predictor import Predictor, TaskError, load_classifier
 from stancekit.serve.training import Retrainer, StudioLink, TrainingSettings
@@ -56,7 +57,7 @@ class ServeConfig:
     basic_auth_password: str = field(default="", repr=False)
     max_text_chars: int = 20_000
     max_body_bytes: int = 32 * 1024 * 1024
-    batch_size: int = 64
+    inference: InferenceOptions = field(default_factory=lambda: InferenceOptions(device="cpu"))
     threads: int | None = 1  # torch intra-op threads for predictions (None: all cores); see the CLI help
     training: TrainingSettings = field(default_factory=TrainingSettings)
 
@@ -77,8 +78,8 @@ class ServeConfig:
                               "STANCEKIT_BASIC_AUTH_PASSWORD), or neither")
         if self.studio_url is not None and not self.studio_url.startswith(("http://", "https://")):
             raise ConfigError(f"--studio-url must be like http://127.0.0.1:8080, found {self.studio_url!r}")
-        if self.max_text_chars < 1 or self.max_body_bytes < 1024 or self.batch_size < 1:
-            raise ConfigError("max text chars, max body bytes (>= 1024) and batch size must be positive")
+        if self.max_text_chars < 1 or self.max_body_bytes < 1024:
+            raise ConfigError("max text chars and max body bytes (>= 1024) must be positive")
         if self.threads is not None and self.threads < 1:
             raise ConfigError(f"threads must be at least 1, found {self.threads}")
 
@@ -97,7 +98,7 @@ class Backend:
     def __init__(self, config: ServeConfig):
         self.config = config
         self.dictionary = ActorDictionary.load(config.actors) if config.actors is not None else None
-        self.sentiment = (load_classifier(config.sentiment_model, task="sentiment", batch_size=config.batch_size)
+        self.sentiment = (load_classifier(config.sentiment_model, task="sentiment", options=config.inference)
                           if config.sentiment_model is not None else None)
         self.store = VersionStore(config.model, config.versions_dir)
         self.version = self.store.current()
@@ -109,7 +110,7 @@ class Backend:
                                    actors=config.actors, served=lambda: self.version, on_version=self.switch)
 
     def _predictor(self, version: Version) -> Predictor:
-        stance = load_classifier(version.path, task="stance", batch_size=self.config.batch_size)
+        stance = load_classifier(version.path, task="stance", options=self.config.inference)
         return Predictor(stance, version=version.name, sentiment=self.sentiment, dictionary=self.dictionary)
 
     def switch(self, version: Version) -> None:

@@ -21,9 +21,10 @@ from typing import Any
 import numpy as np
 
 from stancekit.actors import ActorDictionary, DictionaryMatcher
-from stancekit.classifier import Classifier
 from stancekit.errors import ConfigError, StanceKitError
-from stancekit.quantization import top_two_margins
+from stancekit.models import InferenceOptions, load_model
+from stancekit.models import Predictor as Model
+from stancekit.models.quantization import top_two_margins
 from stancekit.records import Mention, Sentence
 from stancekit.segment import NewsSegmenter
 from stancekit.serve.controls import Controls
@@ -35,11 +36,9 @@ class TaskError(StanceKitError):
     """A task in a /predict request cannot be read (what was expected, what was found)."""
 
 
-def load_classifier(path: Path, *, task: str, device: str = "cpu", batch_size: int = 64) -> Classifier:
-    """The one place the backend loads a model folder (today's ``stancekit.classifier.load_model``)."""
-    from stancekit.classifier import load_model
-
-    model = load_model(path, device=device, batch_size=batch_size)
+def load_classifier(path: Path, *, task: str, options: InferenceOptions) -> Model:
+    """The one place the backend loads a model folder."""
+    model = load_model(path, options)
     if model.task != task:
         raise ConfigError(f"{path} is a {model.task} model, expected a {task} model here")
     return model
@@ -80,7 +79,7 @@ def _given_mentions(raw: Any, text: str, where: str) -> tuple[Mention, ...]:
 class Predictor:
     """Stance (and optional sentiment) models plus the actor dictionary, answering Label Studio tasks."""
 
-    def __init__(self, stance: Classifier, *, version: str, sentiment: Classifier | None = None,
+    def __init__(self, stance: Model, *, version: str, sentiment: Model | None = None,
                  dictionary: ActorDictionary | None = None):
         self.stance = stance
         self.sentiment = sentiment

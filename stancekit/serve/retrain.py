@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from stancekit.classifier import MANIFEST
+from stancekit.models.manifest import Manifest
 from stancekit.errors import ConfigError, StanceKitError
 from stancekit.io import atomic_write
 from stancekit.serve.versions import Version, VersionStore
@@ -75,14 +75,14 @@ def train_version(job: RetrainJob, gold_dir: Path, output: Path) -> Path:
     """The one place the backend trains (today's ``stancekit.training``): warm start from the served model."""
     from stancekit.training import TrainConfig, train
 
-    served = json.loads((job.served_path / MANIFEST).read_text(encoding="utf-8"))
+    served = Manifest.read(job.served_path)
     common = dict(data=[gold_dir], output=output, task="stance", epochs=job.epochs, max_steps=job.max_steps,
                   batch_size=job.batch_size, threads=job.threads, seed=job.seed, device="cpu", progress=False)
-    if served["kind"] == "baseline":
+    if served.kind == "baseline":
         config = TrainConfig(**common, model="baseline")
     else:
-        config = TrainConfig(**common, base_model=str(job.served_path), input_scheme=served["input_scheme"],
-                             max_length=served.get("max_length", 256))
+        config = TrainConfig(**common, base_model=str(job.served_path), input_scheme=served.input_scheme,
+                             max_length=served.max_length or 256)
     return train(config).path
 
 
@@ -90,10 +90,12 @@ def held_out_f1(model_path: Path, gold_dir: Path) -> tuple[float, int]:
     """Stance macro-F1 of a model on the gold set's test split, and how many mentions it scored."""
     from stancekit.evaluation import evaluate_examples
     from stancekit.examples import load_examples
+    from stancekit.models import InferenceOptions
     from stancekit.serve.predictor import load_classifier
 
     examples = load_examples([gold_dir], split="test", data_format="gold").examples
-    scores = evaluate_examples(load_classifier(model_path, task="stance"), examples, per_actor=False)
+    scores = evaluate_examples(load_classifier(model_path, task="stance", options=InferenceOptions(device="cpu")),
+                               examples, per_actor=False)
     return scores["f1_macro"], scores["n"]
 
 
@@ -123,21 +125,21 @@ def run(job: RetrainJob) -> dict[str, Any]:
     trained = train_version(job, gold.out_dir, staging)
     old_f1, n = held_out_f1(job.served_path, gold.out_dir)
     new_f1, _ = held_out_f1(trained, gold.out_dir)
-    manifest = json.loads((trained / MANIFEST).read_text(encoding="utf-8"))
-    name = store.name_for(number, manifest["fingerprint"])
+    manifest = Manifest.read(trained)
+    name = store.name_for(number, manifest.fingerprint)
     version = Version(name, job.versions_root / name)
     accepted = new_f1 >= old_f1
-    manifest["retraining"] = {
+    retraining = {
         "project": job.project_title, "raw_export": str(pulled.raw_path), "gold_dataset": str(gold.out_dir),
         "gold_counts": gold.counts, "warm_start_from": job.served_version,
         "held_out": {"split": "test", "share": job.held_out, "mentions": n, "metric": "stance f1_macro",
                      "previous": round(old_f1, 4), "new": round(new_f1, 4)},
         "accepted": accepted, "seconds": round(time.perf_counter() - started, 1),
     }
-    with atomic_write(trained / MANIFEST) as handle:
-        json.dump(manifest, handle, indent=2, ensure_ascii=False)
+    manifest.extra["retraining"] = retraining
+    manifest.write(trained)
     trained.rename(version.path)
-    result = {"version": version.name, "path": str(version.path), **manifest["retraining"]}
+    result = {"version": version.name, "path": str(version.path), **retraining}
     with atomic_write(job.job_dir / RESULT_FILE) as handle:
         json.dump(result, handle, indent=2)
     return result

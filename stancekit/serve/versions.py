@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from stancekit.classifier import MANIFEST
+from stancekit.models.manifest import MANIFEST, Manifest
 from stancekit.errors import ConfigError
 from stancekit.io import atomic_write
 
@@ -29,8 +29,7 @@ class Version:
 
 def base_version(model_dir: Path) -> Version:
     """The version string of the model folder given to ``stancekit serve``."""
-    manifest = json.loads((model_dir / MANIFEST).read_text(encoding="utf-8"))
-    return Version(f"{model_dir.name}@{manifest['fingerprint'][:8]}", model_dir)
+    return Version(f"{model_dir.name}@{Manifest.read(model_dir).fingerprint[:8]}", model_dir)
 
 
 class VersionStore:

@@ -256,11 +256,14 @@ class StudioClient:
 
     # -- ML backends (model in the loop) ---------------------------------------------------
     def connect_ml_backend(self, project_id: int, url: str, title: str, *, interactive: bool = False,
-                           timeout: float = 100.0) -> dict[str, Any]:
+                           timeout: float = 100.0, basic_auth: tuple[str, str] | None = None) -> dict[str, Any]:
         """Connect a model server to the project (Label Studio checks that it answers, and waits up to ``timeout``
-        seconds for each of its answers); ``interactive``: it pre-annotates as annotators work. Returns the backend."""
+        seconds for each of its answers); ``interactive``: it pre-annotates as annotators work; ``basic_auth``:
+        (user, password) Label Studio sends to it. Returns the backend."""
+        auth = ({"auth_method": "BASIC_AUTH", "basic_auth_user": basic_auth[0], "basic_auth_pass": basic_auth[1]}
+                if basic_auth else {})
         return self._run(lambda: _plain(self.sdk.ml.create(project=project_id, url=url, title=title,
-                                                           is_interactive=interactive, timeout=timeout)))
+                                                           is_interactive=interactive, timeout=timeout, **auth)))
 
     def list_ml_backends(self, project_id: int) -> list[dict[str, Any]]:
         return self._run(lambda: [_plain(b) for b in self.sdk.ml.list(project=project_id)])

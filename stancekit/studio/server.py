@@ -98,15 +98,12 @@ def server_env(config: ServerConfig) -> dict[str, str]:
         "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
         "LABEL_STUDIO_BASE_DATA_DIR": str(config.data_dir),
         "LATEST_VERSION_CHECK": "false",
-        # A model server on this machine (127.0.0.1) may be connected, and its training webhook made: both are
-        # refused as "reserved network addresses" otherwise. The server itself listens on 127.0.0.1 only.
-        "ML_BLOCK_LOCAL_IP": "false",
-        "SSRF_PROTECTION_ENABLED": "false",
         "SENTRY_DSN": "",
         "FRONTEND_SENTRY_DSN": "",
-        # Label Studio 1.23 refuses ML backends and webhooks on 127.0.0.1 (SSRF protection): with no
-        # default banned subnets, the connect check, the ML requests and the ML webhook all accept a
-        # local `stancekit serve` (ML_BLOCK_LOCAL_IP=false alone would still drop the webhook).
+        # Label Studio 1.23 refuses ML backends and webhooks on 127.0.0.1 as "reserved network addresses"
+        # (SSRF protection): with no default banned subnets, the connect check, the ML requests and the ML
+        # webhook all accept a local `stancekit serve` (ML_BLOCK_LOCAL_IP=false alone would still drop the
+        # webhook). The server itself listens on 127.0.0.1 only.
         "USE_DEFAULT_BANNED_SUBNETS": "false",
     })
     return env
