@@ -1,0 +1,275 @@
+"""How many labels does active learning save? A simulated annotation campaign on NewsMTSC.
+
+The pool is NewsMTSC train: a sentence's gold stances are revealed when it is "annotated". A
+random seed set (``--seed-size``) is labelled first; each round the model is trained on every
+label so far, scored on dev (dev_rw + dev_mt, macro-F1 over mentions), and the query strategy
+picks the next ``--round-size`` sentences from the pool, up to ``--budget`` labelled sentences.
+Strategies: random, breaking-ties, entropy (``stancekit.active.strategies``), each over ``--seeds``.
+
+Models:
+- ``transformer``: the default all-MiniLM-L6-v2 span-pool model, warm-started from round to
+  round with a fixed budget of ``--steps`` optimizer steps per round (so a round costs the same
+  whatever the labelled-set size), scored with the production inference code;
+- ``baseline``: the scikit-learn baseline refitted each round (fast).
+
+``--candidates`` lets the strategy rank a fresh random sample of that many unlabelled sentences
+each round instead of the whole pool (the usual subsampling that bounds the cost of scoring the
+pool on CPU; 0 ranks all). Prints one JSON line per round (F1, labels, wall seconds of training and
+querying), then writes ``curves-<model>.json`` and ``curves-<model>.png`` into ``--out``.
+
+    HF_HUB_OFFLINE=1 python bench/active_learning.py --model baseline --out bench/results/active_learning
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from stancekit.active.strategies import STRATEGIES, make_strategy
+from stancekit.evaluation import score
+from stancekit.examples import Example, read_newsmtsc
+from stancekit.io import atomic_write
+from stancekit.labels import STANCE_LABELS
+
+
+class Learner(Protocol):
+    def fit(self, examples: Sequence[Example]) -> None: ...
+
+    def probabilities(self, examples: Sequence[Example]) -> list[np.ndarray]: ...
+
+
+class BaselineLearner:
+    """The scikit-learn baseline, refitted from scratch on every labelled sentence each round."""
+
+    def __init__(self, seed: int):
+        self.seed = seed
+        self.model: Any = None
+
+    def fit(self, examples: Sequence[Example]) -> None:
+        from stancekit.baseline import fit_baseline
+
+        items = [(ex.sentence, mi, label) for ex in examples for mi, label in enumerate(ex.stances) if label]
+        self.model = fit_baseline([(s, mi) for s, mi, _ in items], [STANCE_LABELS.index(l) for *_, l in items],
+                                  num_labels=len(STANCE_LABELS), target_aware=True, c=0.5, seed=self.seed)
+
+    def probabilities(self, examples: Sequence[Example]) -> list[np.ndarray]:
+        from stancekit.baseline import softmax_scores
+
+        features, coef, intercept = self.model
+        items = [(ex.sentence, mi) for ex in examples for mi in range(len(ex.sentence.mentions))]
+        flat = softmax_scores(features.transform(items), coef, intercept) if items else np.empty((0, 3))
+        out, at = [], 0
+        for ex in examples:
+            out.append(flat[at: at + len(ex.sentence.mentions)])
+            at += len(ex.sentence.mentions)
+        return out
+
+
+class TransformerLearner:
+    """The default span-pool transformer, fine-tuned on from round to round for ``steps`` steps a round."""
+
+    def __init__(self, seed: int, *, steps: int, batch_size: int, learning_rate: float, max_length: int):
+        import torch
+        from transformers import AutoModel, AutoTokenizer, set_seed
+
+        from stancekit.training import default_base_model
+        from stancekit.transformer_model import SpanPoolingClassifier, TransformerClassifier
+
+        set_seed(seed)
+        source = default_base_model()
+        self.tokenizer = AutoTokenizer.from_pretrained(source)
+        self.model = SpanPoolingClassifier(AutoModel.from_pretrained(source), len(STANCE_LABELS), use_spans=True)
+        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=learning_rate, weight_decay=0.01)
+        self.rng = np.random.default_rng(seed)
+        self.steps, self.batch_size, self.max_length = steps, batch_size, max_length
+        manifest = {"task": "stance", "labels": list(STANCE_LABELS), "fingerprint": "active-learning-bench",
+                    "input_scheme": "span-pool", "max_length": max_length}
+        self.classifier = TransformerClassifier(Path("bench-model"), manifest, self.model, self.tokenizer,
+                                                torch.device("cpu"), 64)
+
+    def fit(self, examples: Sequence[Example]) -> None:
+        import torch
+
+        from stancekit.transformer_model import build_rows, collate
+
+        wanted = [[mi for mi, label in enumerate(ex.stances) if label] for ex in examples]
+        rows = build_rows(self.tokenizer, [ex.sentence for ex in examples], "span-pool", self.max_length,
+                          mentions=wanted)
+        for row in rows:
+            ex = examples[row.slots[0][0]]
+            row.labels = [STANCE_LABELS.index(ex.stances[mi]) for _, mi in row.slots]
+        counts = np.bincount([label for row in rows for label in row.labels], minlength=len(STANCE_LABELS))
+        self.model.class_weights = torch.tensor(counts.sum() / (len(counts) * np.maximum(counts, 1)),
+                                                dtype=torch.float)
+        self.model.train()
+        pad_id = self.tokenizer.pad_token_id or 0
+        for _ in range(self.steps):
+            batch = collate([rows[i] for i in self.rng.choice(len(rows), self.batch_size, replace=False)], pad_id)
+            loss = self.model(**batch)["loss"]
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+            self.optimizer.step()
+            self.optimizer.zero_grad()
+        self.model.eval()
+
+    def probabilities(self, examples: Sequence[Example]) -> list[np.ndarray]:
+        return self.classifier.mention_probabilities([ex.sentence for ex in examples])
+
+
+def dev_f1(learner: Learner, dev: Sequence[Example]) -> float:
+    gold, predicted = [], []
+    for ex, probs in zip(dev, learner.probabilities(dev)):
+        for label, row in zip(ex.stances, probs):
+            if label is not None:
+                gold.append(label)
+                predicted.append(STANCE_LABELS[int(row.argmax())])
+    return score(gold, predicted, STANCE_LABELS)["f1_macro"]
+
+
+def make_learner(args: argparse.Namespace, seed: int) -> Learner:
+    if args.model == "baseline":
+        return BaselineLearner(seed)
+    return TransformerLearner(seed, steps=args.steps, batch_size=args.batch_size, learning_rate=args.learning_rate,
+                              max_length=args.max_length)
+
+
+def campaign(args: argparse.Namespace, strategy_name: str, seed: int, train: list[Example],
+             dev: list[Example]) -> list[dict[str, Any]]:
+    """One simulated campaign: the learning curve as one record per round."""
+    rng = np.random.default_rng(seed)
+    pool = [train[i] for i in rng.permutation(len(train))]
+    labelled = list(range(args.seed_size))  # the pool is already shuffled: its head is a random seed set
+    unlabelled = list(range(args.seed_size, len(pool)))
+    strategy = make_strategy(strategy_name, seed=seed)
+    learner = make_learner(args, seed)
+    curve = []
+    while True:
+        started = time.perf_counter()
+        learner.fit([pool[i] for i in labelled])
+        trained = time.perf_counter()
+        f1 = dev_f1(learner, dev)
+        scored = time.perf_counter()
+        record = {"model": args.model, "strategy": strategy_name, "seed": seed, "labels": len(labelled),
+                  "f1_macro": round(f1, 4), "train_s": round(trained - started, 1), "dev_s": round(scored - trained, 1)}
+        if len(labelled) >= args.budget or not unlabelled:
+            curve.append(record)
+            print(json.dumps(record), flush=True)
+            return curve
+        take = min(args.round_size, args.budget - len(labelled), len(unlabelled))
+        candidates = unlabelled
+        if args.candidates and strategy_name != "random" and len(unlabelled) > args.candidates:
+            candidates = sorted(rng.choice(unlabelled, args.candidates, replace=False).tolist())
+        probs = [] if strategy_name == "random" else learner.probabilities([pool[i] for i in candidates])
+        order = strategy.rank(probs if probs else [np.empty((0, 3))] * len(candidates))
+        chosen = [candidates[i] for i in order[:take]]
+        record["query_s"] = round(time.perf_counter() - scored, 1)
+        curve.append(record)
+        print(json.dumps(record), flush=True)
+        labelled += chosen
+        chosen_set = set(chosen)
+        unlabelled = [i for i in unlabelled if i not in chosen_set]
+
+
+def summarize(curves: list[dict[str, Any]]) -> dict[str, Any]:
+    """Mean/min/max F1 per strategy and label count, and the labels each strategy needs to reach random's F1
+    at the largest label count (its mean over seeds)."""
+    table: dict[str, dict[int, list[float]]] = {}
+    for record in curves:
+        table.setdefault(record["strategy"], {}).setdefault(record["labels"], []).append(record["f1_macro"])
+    means = {s: {n: float(np.mean(v)) for n, v in sorted(by_n.items())} for s, by_n in table.items()}
+    summary: dict[str, Any] = {"mean_f1": {s: {str(n): round(f, 4) for n, f in m.items()} for s, m in means.items()},
+                               "spread_f1": {s: {str(n): [round(min(v), 4), round(max(v), 4)] for n, v in by_n.items()}
+                                             for s, by_n in table.items()}}
+    if "random" in means:
+        final_n = max(means["random"])
+        target = means["random"][final_n]
+        summary["random_final"] = {"labels": final_n, "f1_macro": round(target, 4)}
+        reach = {}
+        for s, m in means.items():
+            first = next((n for n, f in m.items() if f >= target), None)
+            reach[s] = {"labels_to_reach_random_final": first,
+                        "labels_saved": None if first is None else round(1 - first / final_n, 3)}
+        summary["reach"] = reach
+    return summary
+
+
+def plot(curves: list[dict[str, Any]], summary: dict[str, Any], path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for strategy, means in summary["mean_f1"].items():
+        xs = [int(n) for n in means]
+        ax.plot(xs, list(means.values()), marker="o", markersize=3, label=strategy)
+        low = [summary["spread_f1"][strategy][str(n)][0] for n in xs]
+        high = [summary["spread_f1"][strategy][str(n)][1] for n in xs]
+        ax.fill_between(xs, low, high, alpha=0.15)
+    if "random_final" in summary:
+        ax.axhline(summary["random_final"]["f1_macro"], color="grey", linestyle=":", linewidth=1,
+                   label=f"random at {summary['random_final']['labels']}")
+    ax.set_xlabel("labelled sentences")
+    ax.set_ylabel("macro-F1 on NewsMTSC dev (rw + mt)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    with atomic_write(path, "wb") as handle:
+        fig.savefig(handle, dpi=110, format="png")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/datasets/newsmtsc")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--model", choices=("transformer", "baseline"), default="transformer")
+    parser.add_argument("--strategies", nargs="+", choices=STRATEGIES, default=list(STRATEGIES))
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--seed-size", type=int, default=200)
+    parser.add_argument("--round-size", type=int, default=150)
+    parser.add_argument("--budget", type=int, default=2000)
+    parser.add_argument("--candidates", type=int, default=0,
+                        help="rank a random sample of this many unlabelled sentences each round (0: all)")
+    parser.add_argument("--steps", type=int, default=40, help="transformer: optimizer steps per round")
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--learning-rate", type=float, default=5e-5)
+    parser.add_argument("--max-length", type=int, default=96)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--tag", default="", help="suffix of the output file names")
+    args = parser.parse_args(argv)
+    if not 0 < args.seed_size <= args.budget or args.round_size < 1:
+        parser.error("need 0 < --seed-size <= --budget and --round-size >= 1")
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    train = [ex for ex in read_newsmtsc(args.data / "train.jsonl") if any(ex.stances)]
+    dev = read_newsmtsc(args.data / "dev_rw.jsonl") + read_newsmtsc(args.data / "dev_mt.jsonl")
+    print(f"pool: {len(train)} train sentences, dev: {len(dev)} sentences", file=sys.stderr)
+    started = time.perf_counter()
+    curves = []
+    for seed in args.seeds:
+        for strategy in args.strategies:
+            curves += campaign(args, strategy, seed, train, dev)
+    summary = summarize(curves)
+    name = f"curves-{args.model}{'-' + args.tag if args.tag else ''}"
+    args.out.mkdir(parents=True, exist_ok=True)
+    result = {"settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+              "wall_s": round(time.perf_counter() - started, 1), "summary": summary, "curves": curves}
+    with atomic_write(args.out / f"{name}.json") as handle:
+        json.dump(result, handle, indent=1)
+    plot(curves, summary, args.out / f"{name}.png",
+         f"Active learning on NewsMTSC ({args.model}, {len(args.seeds)} seed{'s' * (len(args.seeds) > 1)})")
+    print(json.dumps({"summary": summary, "wall_s": result["wall_s"]}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
