@@ -196,6 +196,41 @@ class StudioClient:
     def invite_url(self) -> str:
         return self.url + self.get("/api/invite")["invite_url"]
 
+    # -- active learning (stancekit ls rank) ----------------------------------------------
+    # Added for issue 14 part 3; keep these names when the class moves onto label-studio-sdk.
+    def iter_unannotated_tasks(self, project_id: int, *, page_size: int = 1000) -> Iterator[dict[str, Any]]:
+        """Every task of a project with no annotation yet (neither submitted nor skipped), as {"id", "data"}."""
+        page = 1
+        while True:
+            try:
+                body = self._send("GET", "/api/tasks", params={
+                    "project": project_id, "page": page, "page_size": page_size, "fields": "task_only",
+                    "include": "id,data,total_annotations,cancelled_annotations"})
+            except StudioError as err:
+                if page > 1 and "HTTP 404" in str(err):  # past the last page
+                    return
+                raise
+            tasks = body.json().get("tasks", [])
+            for task in tasks:
+                if not task.get("total_annotations") and not task.get("cancelled_annotations"):
+                    yield {"id": task["id"], "data": task["data"]}
+            if len(tasks) < page_size:
+                return
+            page += 1
+
+    def import_predictions(self, project_id: int, predictions: list[dict[str, Any]]) -> int:
+        """Attach predictions ({"task", "result", "score", "model_version"}) to existing tasks in one request."""
+        body = self.post(f"/api/projects/{project_id}/import/predictions", predictions)
+        return int(body.get("created", 0))
+
+    def set_label_stream(self, project_id: int, *, sampling: str, model_version: str) -> dict[str, Any]:
+        """Set how the label stream picks the next task ("Uncertainty sampling": lowest prediction score of
+        ``model_version`` first) and the project's model version."""
+        return self.update_project(project_id, {"sampling": sampling, "model_version": model_version})
+
+    def project(self, project_id: int) -> dict[str, Any]:
+        return self.get(f"/api/projects/{project_id}")
+
 
 def sign_up(invite_url: str, email: str, password: str) -> str:
     """Sign a new annotator up through an invite link; returns their API token.
