@@ -244,9 +244,22 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--max-length", type=int, default=96)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--tag", default="", help="suffix of the output file names")
+    parser.add_argument("--combine", nargs="+", type=Path, default=None,
+                        help="instead of running: summarize and draw the round records (JSON lines) of these logs")
     args = parser.parse_args(argv)
     if not 0 < args.seed_size <= args.budget or args.round_size < 1:
         parser.error("need 0 < --seed-size <= --budget and --round-size >= 1")
+    if args.combine:
+        curves = [record for path in args.combine for record in read_records(path)]
+        if not curves:
+            parser.error(f"no round records in {', '.join(map(str, args.combine))}")
+        models = {record["model"] for record in curves}
+        if len(models) > 1:
+            parser.error(f"the logs mix models ({', '.join(sorted(models))}); combine one model's runs at a time")
+        args.model = models.pop()
+        write_results(args, curves, sum(r["train_s"] + r["dev_s"] + r.get("query_s", 0) for r in curves),
+                      settings={"combined_from": [path.name for path in args.combine]})
+        return
 
     import torch
 
@@ -259,15 +272,31 @@ def main(argv: Sequence[str] | None = None) -> None:
     for seed in args.seeds:
         for strategy in args.strategies:
             curves += campaign(args, strategy, seed, train, dev)
+    write_results(args, curves, time.perf_counter() - started)
+
+
+def read_records(path: Path) -> list[dict[str, Any]]:
+    """The round records a run printed (its log: JSON lines among progress messages)."""
+    records = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith('{"model"'):
+            records.append(json.loads(line))
+    return records
+
+
+def write_results(args: argparse.Namespace, curves: list[dict[str, Any]], wall_s: float,
+                  settings: dict[str, Any] | None = None) -> None:
+    """The curves, their summary and the run's settings as JSON, and the plot, into ``--out``."""
     summary = summarize(curves)
+    seeds = sorted({r["seed"] for r in curves})
     name = f"curves-{args.model}{'-' + args.tag if args.tag else ''}"
-    args.out.mkdir(parents=True, exist_ok=True)
-    result = {"settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-              "wall_s": round(time.perf_counter() - started, 1), "summary": summary, "curves": curves}
+    if settings is None:
+        settings = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items() if k != "combine"}
+    result = {"settings": settings, "wall_s": round(wall_s, 1), "summary": summary, "curves": curves}
     with atomic_write(args.out / f"{name}.json") as handle:
         json.dump(result, handle, indent=1)
     plot(curves, summary, args.out / f"{name}.png",
-         f"Active learning on NewsMTSC ({args.model}, {len(args.seeds)} seed{'s' * (len(args.seeds) > 1)})")
+         f"Active learning on NewsMTSC ({args.model}, {len(seeds)} seed{'s' * (len(seeds) > 1)})")
     print(json.dumps({"summary": summary, "wall_s": result["wall_s"]}, indent=1))
 
 
