@@ -87,8 +87,9 @@ def test_rank_cli_prints_the_ranking_as_json_lines(studio, cli_project, tiny_sta
     with studio.client() as admin:
         open_ids = {t["id"] for t in admin.iter_unannotated_tasks(project_id)}
         after = admin.project(project_id)
-    assert len(open_ids) >= 8 and len(lines) == 3 and [line["position"] for line in lines] == list(range(1, len(lines) + 1))
+    assert len(open_ids) >= 8 and [line["position"] for line in lines] == [1, 2, 3]
     assert {line["task_id"] for line in lines} <= open_ids
+    assert [line["score"] for line in lines] == pytest.approx([0, 1 / 3, 2 / 3], abs=1e-5)  # entropy: the position
     assert after["model_version"] == before["model_version"]  # without --apply nothing changes on the server
 
     missing = CliRunner().invoke(app, ["ls", "rank", "--project", "No such project", "--model",
@@ -96,5 +97,6 @@ def test_rank_cli_prints_the_ranking_as_json_lines(studio, cli_project, tiny_sta
                                  env={"LABEL_STUDIO_API_KEY": studio.token})
     assert missing.exit_code == 1 and "no Label Studio project titled 'No such project'" in missing.output
     bad = CliRunner().invoke(app, ["ls", "rank", "--project", pushed, "--model", str(tiny_stance_model_dir),
-                                   "--strategy", "margin", "--url", studio.url], env={"LABEL_STUDIO_API_KEY": studio.token})
+                                   "--strategy", "margin", "--url", studio.url],
+                             env={"LABEL_STUDIO_API_KEY": studio.token})
     assert bad.exit_code == 1 and "breaking-ties, entropy, random" in bad.output

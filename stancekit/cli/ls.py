@@ -152,6 +152,7 @@ def rank(
     """Order the project's unannotated tasks by how much labelling them would teach the model (JSON lines)."""
     config = RankConfig(project=project, model=model, strategy=strategy, spread_documents=spread_documents,
                         limit=limit, apply=apply, actors=actors, seed=seed)
+    print(f"scoring the unannotated tasks of {project!r} with {model}...", file=sys.stderr)
     with StudioClient(url, token) as client:
         result = rank_job(config, client)
     for task in result.ranked:
