@@ -31,7 +31,6 @@ from stancekit.studio.client import StudioClient
 from stancekit.studio.tasks import prediction
 
 UNCERTAINTY_SAMPLING = "Uncertainty sampling"  # Label Studio's Project.UNCERTAINTY
-SEQUENTIAL_SAMPLING = "Sequential sampling"
 
 
 @dataclass
