@@ -13,8 +13,8 @@ Models:
 - ``baseline``: the scikit-learn baseline refitted each round (fast).
 
 ``--candidates`` lets the strategy rank a fresh random sample of that many unlabelled sentences
-each round instead of the whole pool (the usual subsampling that bounds the cost of scoring the
-pool on CPU; 0 ranks all). Prints one JSON line per round (F1, labels, wall seconds of training and
+each round instead of the whole pool (small-text's ``SubsamplingQueryStrategy``: it bounds the cost
+of scoring the pool on CPU; 0 ranks all). Prints one JSON line per round (F1, labels, wall seconds of training and
 querying), then writes ``curves-<model>.json`` and ``curves-<model>.png`` into ``--out``.
 
     HF_HUB_OFFLINE=1 python bench/active_learning.py --model baseline --out bench/results/active_learning

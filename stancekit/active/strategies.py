@@ -12,9 +12,12 @@ order to label them. A sentence is as uncertain as its least certain mention.
 :func:`certainty` is the number Label Studio shows as a prediction's ``score``: the BreakingTies
 margin, so low = label me first and ordering by it is the BreakingTies order.
 
-The formulas are those of small-text (PyPI ``small-text``: ``BreakingTies``, ``PredictionEntropy``,
-``RandomSampling``); small-text is not used because its strategies query a small-text classifier and
-dataset for one label per item, while a stance sentence has one distribution per mention.
+The formulas are those of small-text 1.4 (PyPI ``small-text``, ``query_strategies/strategies.py``:
+``BreakingTies`` = best minus second-best probability, ``PredictionEntropy`` = scipy's entropy in
+nats, ``RandomSampling``). small-text itself is not used: its ``query(clf, dataset, ...)`` calls a
+small-text classifier's ``predict_proba`` for one distribution per item, while a stance sentence has
+one per mention, and it returns an unordered top-n (``argpartition``), while the label stream needs a
+full order. The two formulas are a few lines of numpy.
 """
 
 from __future__ import annotations
