@@ -178,15 +178,16 @@ def campaign(args: argparse.Namespace, strategy_name: str, seed: int, train: lis
 
 
 def summarize(curves: list[dict[str, Any]]) -> dict[str, Any]:
-    """Mean/min/max F1 per strategy and label count, and the labels each strategy needs to reach random's F1
-    at the largest label count (its mean over seeds)."""
+    """Mean/min/max F1 and number of seeds per strategy and label count, and the labels each strategy needs
+    to reach random's F1 at the largest label count (its mean over seeds)."""
     table: dict[str, dict[int, list[float]]] = {}
     for record in curves:
         table.setdefault(record["strategy"], {}).setdefault(record["labels"], []).append(record["f1_macro"])
     means = {s: {n: float(np.mean(v)) for n, v in sorted(by_n.items())} for s, by_n in table.items()}
     summary: dict[str, Any] = {"mean_f1": {s: {str(n): round(f, 4) for n, f in m.items()} for s, m in means.items()},
                                "spread_f1": {s: {str(n): [round(min(v), 4), round(max(v), 4)] for n, v in by_n.items()}
-                                             for s, by_n in table.items()}}
+                                             for s, by_n in table.items()},
+                               "seeds": {s: {str(n): len(v) for n, v in by_n.items()} for s, by_n in table.items()}}
     if "random" in means:
         final_n = max(means["random"])
         target = means["random"][final_n]
