@@ -251,7 +251,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not 0 < args.seed_size <= args.budget or args.round_size < 1:
         parser.error("need 0 < --seed-size <= --budget and --round-size >= 1")
     if args.combine:
-        curves = [record for path in args.combine for record in read_records(path)]
+        unique = {}  # a campaign run twice (same model, strategy and seed) is deterministic: count it once
+        for record in (record for path in args.combine for record in read_records(path)):
+            unique.setdefault((record["model"], record["strategy"], record["seed"], record["labels"]), record)
+        curves = list(unique.values())
         if not curves:
             parser.error(f"no round records in {', '.join(map(str, args.combine))}")
         models = {record["model"] for record in curves}
@@ -278,11 +281,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 def read_records(path: Path) -> list[dict[str, Any]]:
     """The round records a run printed (its log: JSON lines among progress messages)."""
-    records = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith('{"model"'):
-            records.append(json.loads(line))
-    return records
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.startswith('{"model"')]
 
 
 def write_results(args: argparse.Namespace, curves: list[dict[str, Any]], wall_s: float,
