@@ -27,7 +27,8 @@ import torch  # noqa: E402
 
 from stancekit.examples import read_newsmtsc  # noqa: E402
 from stancekit.models import InferenceOptions, load_model  # noqa: E402
-from stancekit.models.quantization import int8_classifier, top_two_margins  # noqa: E402
+from stancekit.margins import top_two_margins  # noqa: E402
+from stancekit.models.quantization import int8_classifier  # noqa: E402
 
 CANDIDATES = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
 

@@ -173,7 +173,7 @@ def test_model_in_the_loop_calls(studio, model_server, coverage, seed_actors_pat
         ids = [t["id"] for t in admin.iter_tasks(project_id)]
         create_annotation(admin, ids[0], [sentiment_result("positive")], lead_time=2.0)
         create_annotation(admin, ids[1], [], was_cancelled=True)
-        assert sorted(admin.tasks_without_annotations(project_id)) == sorted(ids[2:])
+        assert sorted(t["id"] for t in admin.iter_unannotated_tasks(project_id)) == sorted(ids[2:])
 
         backend = admin.connect_ml_backend(project_id, model_server, "stub model")
         assert [b["id"] for b in admin.list_ml_backends(project_id)] == [backend["id"]]
@@ -182,10 +182,11 @@ def test_model_in_the_loop_calls(studio, model_server, coverage, seed_actors_pat
         assert predicted[ids[2]].count("stub-1") == predicted[ids[3]].count("stub-1") == 1
         assert "stub-1" not in predicted[ids[4]]
         admin.train_ml_backend(backend["id"])
-        admin.set_sampling(project_id, "Uncertainty sampling")
-        assert admin.find_project(title)["sampling"] == "Uncertainty sampling"
+        admin.set_label_stream(project_id, sampling="Uncertainty sampling", model_version="stub-1")
+        assert (admin.project(project_id)["sampling"], admin.project(project_id)["model_version"]) == (
+            "Uncertainty sampling", "stub-1")
         with pytest.raises(StudioError, match="unknown sampling"):
-            admin.set_sampling(project_id, "random")
+            admin.set_label_stream(project_id, sampling="random")
     paths = [path for path, _ in ModelServer.calls]
     assert "/health" in paths and "/setup" in paths and paths.count("/predict") >= 1
     assert any(path in ("/train", "/webhook") for path in paths)

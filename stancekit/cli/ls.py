@@ -1,7 +1,8 @@
-"""``stancekit ls push|pull|parse|adjudicate|config``: the Label Studio round trip."""
+"""``stancekit ls push|pull|parse|adjudicate|config|rank``: the Label Studio round trip."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
@@ -130,3 +131,42 @@ def config(
     from stancekit.studio.config import LabelingConfig
 
     print(LabelingConfig(ActorDictionary.load(actors)).xml(adjudication=adjudication))
+
+
+@ls_app.command()
+@cli_errors
+def rank(
+    project: Project,
+    model: Annotated[Path, typer.Option("--model", "-m", help="The trained stancekit stance model that scores "
+                     "the tasks.")],
+    strategy: Annotated[str, typer.Option(help="breaking-ties (smallest gap between the two likeliest labels "
+                        "first), entropy or random.")] = "breaking-ties",
+    spread_documents: Annotated[bool, typer.Option("--spread-documents", help="Round-robin over documents: "
+                                "every document's best task before any document's second.")] = False,
+    limit: Annotated[Optional[int], typer.Option(help="Rank (and apply) only the first N tasks.")] = None,
+    apply: Annotated[bool, typer.Option("--apply", help="Make Label Studio's label stream serve the tasks in "
+                     "this order (imports predictions and sets the project's sampling and model version).")]
+        = False,
+    actors: Annotated[Optional[Path], typer.Option("--actors", "-a", help="Actor dictionary, to find the actors "
+                      "of tasks imported by hand with only a text.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the random strategy.")] = 0,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """Order the project's unannotated tasks by how much labelling them would teach the model (JSON lines)."""
+    from stancekit.active.rank import RankConfig, rank as rank_job
+    from stancekit.studio.client import StudioClient
+
+    config = RankConfig(project=project, model=model, strategy=strategy, spread_documents=spread_documents,
+                        limit=limit, apply=apply, actors=actors, seed=seed)
+    print(f"scoring the unannotated tasks of {project!r} with {model}...", file=sys.stderr)
+    with StudioClient(url, token) as client:
+        result = rank_job(config, client)
+    for task in result.ranked:
+        print(json.dumps(task.to_dict(), ensure_ascii=False))
+    print(f"project {result.project_id}: ranked {len(result.ranked)} of {result.open_tasks} unannotated task(s) "
+          f"by {strategy}", file=sys.stderr)
+    if result.applied:
+        print(f"label stream: Uncertainty sampling over model version {result.model_version!r} "
+              f"({result.predictions_written} prediction(s) written); annotators click 'Label All Tasks'",
+              file=sys.stderr)

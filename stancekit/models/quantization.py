@@ -32,6 +32,7 @@ import torch
 from torch import nn
 
 from stancekit.errors import ConfigError
+from stancekit.margins import top_two_margins
 from stancekit.models.base import Predictor
 from stancekit.models.options import DEFAULT_RECHECK_MARGIN
 from stancekit.records import Sentence
@@ -100,12 +101,6 @@ def quantize(classifier: Any) -> Any:
     result.model = quantized.eval()
     result.name = f"{classifier.name}+int8"
     return result
-
-
-def top_two_margins(probs: np.ndarray) -> np.ndarray:
-    """Per row of probabilities, the gap between the two most likely labels."""
-    top = np.sort(probs, axis=-1)
-    return top[..., -1] - top[..., -2]
 
 
 def _uncertain(probs: np.ndarray, margin: float) -> bool:

@@ -20,11 +20,11 @@ from typing import Any
 
 import numpy as np
 
+from stancekit.active.strategies import certainty
 from stancekit.actors import ActorDictionary, DictionaryMatcher
 from stancekit.errors import ConfigError, StanceKitError
 from stancekit.models import InferenceOptions, load_model
 from stancekit.models import Predictor as Model
-from stancekit.models.quantization import top_two_margins
 from stancekit.records import Mention, Sentence
 from stancekit.segment import NewsSegmenter
 from stancekit.serve.controls import Controls
@@ -45,11 +45,9 @@ def load_classifier(path: Path, *, task: str, options: InferenceOptions) -> Mode
 
 
 def prediction_certainty(stances: Sequence[dict[str, float]]) -> float:
-    """Certainty of a sentence: min over its mentions of (p_top1 - p_top2); 1.0 without mentions."""
-    if not stances:
-        return 1.0
-    margins = top_two_margins(np.array([list(probs.values()) for probs in stances]))
-    return round(float(margins.min()), 4)
+    """Certainty of a sentence (:func:`stancekit.active.strategies.certainty`): min over its mentions of
+    (p_top1 - p_top2); 1.0 without mentions."""
+    return round(certainty(np.array([list(probs.values()) for probs in stances]).reshape(len(stances), -1)), 4)
 
 
 @dataclass(frozen=True)

@@ -174,11 +174,16 @@ class StudioClient:
     def project_url(self, project_id: int) -> str:
         return f"{self.url}/projects/{project_id}/data"
 
-    def set_sampling(self, project_id: int, sampling: str) -> None:
-        """How the label stream picks the next task: sequential, uniform, or uncertainty (lowest score first)."""
+    def project(self, project_id: int) -> dict[str, Any]:
+        return self._run(lambda: _plain(self.sdk.projects.get(project_id)))
+
+    def set_label_stream(self, project_id: int, *, sampling: str, model_version: str | None = None) -> None:
+        """How the label stream picks the next task: sequential, uniform, or uncertainty (the lowest prediction
+        score of the project's ``model_version`` first)."""
         if sampling not in SAMPLINGS:
             raise StudioError(f"unknown sampling {sampling!r}; expected one of {', '.join(SAMPLINGS)}")
-        self._run(lambda: self.sdk.projects.update(project_id, sampling=sampling))
+        version = {"model_version": model_version} if model_version is not None else {}
+        self._run(lambda: self.sdk.projects.update(project_id, sampling=sampling, **version))
 
     # -- tasks ---------------------------------------------------------------------------
     def iter_tasks(self, project_id: int, *, page_size: int = 1000, query: dict[str, Any] | None = None
@@ -204,12 +209,17 @@ class StudioClient:
                 return
             page += 1
 
-    def tasks_without_annotations(self, project_id: int) -> list[int]:
-        """Ids of the tasks nobody has annotated (nor skipped) yet."""
+    def iter_unannotated_tasks(self, project_id: int) -> Iterator[dict[str, Any]]:
+        """The tasks nobody has annotated (nor skipped) yet, as {"id", "data"}."""
         query = {"filters": {"conjunction": "and", "items": [
             {"filter": "filter:tasks:total_annotations", "operator": "equal", "type": "Number", "value": 0},
             {"filter": "filter:tasks:cancelled_annotations", "operator": "equal", "type": "Number", "value": 0}]}}
-        return [t["id"] for t in self.iter_tasks(project_id, query=query)]
+        return self.iter_tasks(project_id, query=query)
+
+    def import_predictions(self, project_id: int, predictions: list[dict[str, Any]]) -> int:
+        """Attach predictions ({"task", "result", "score", "model_version"}) to existing tasks in one request."""
+        body = self._run(lambda: self.sdk.projects.import_predictions(project_id, request=predictions))
+        return int(body.created or 0)
 
     def import_tasks(self, project_id: int, tasks: list[dict[str, Any]]) -> int:
         """Import tasks (with their predictions) in one request; returns how many were created."""
