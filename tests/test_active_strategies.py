@@ -12,7 +12,7 @@ from stancekit.active.rank import queue_scores, rank_tasks, task_sentence
 from stancekit.active.strategies import (BreakingTies, Entropy, Random, certainty, make_strategy,
                                          spread_over_documents, uncertainty_entropy)
 from stancekit.actors import ActorDictionary, DictionaryMatcher
-from stancekit.classifier import load_model
+from stancekit.models import load_model
 from stancekit.errors import ConfigError
 from stancekit.examples import read_newsmtsc
 from stancekit.studio.tasks import task_data

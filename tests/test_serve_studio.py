@@ -189,6 +189,9 @@ def test_connect_predict_annotate_retrain(studio, annotator_tokens, backend: Bac
     manifest = json.loads((Path(backend.health()["model_dir"]) / "stancekit.json").read_text(encoding="utf-8"))
     assert manifest["retraining"]["held_out"]["new"] >= manifest["retraining"]["held_out"]["previous"]
     assert Path(manifest["retraining"]["raw_export"]).is_file()  # the export kept verbatim
+    ranking = result["ranking"]  # every task is annotated here: nothing left to rank, nothing applied
+    assert ranking == {"model_version": ranking["model_version"], "tasks": 0, "applied": False}
+    assert ranking["model_version"].startswith(new) and "breaking-ties" in ranking["model_version"]
 
     # Label Studio now stores predictions of the new version
     with studio.client() as admin:

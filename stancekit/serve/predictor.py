@@ -47,7 +47,8 @@ def load_classifier(path: Path, *, task: str, options: InferenceOptions) -> Mode
 def prediction_certainty(stances: Sequence[dict[str, float]]) -> float:
     """Certainty of a sentence (:func:`stancekit.active.strategies.certainty`): min over its mentions of
     (p_top1 - p_top2); 1.0 without mentions."""
-    return round(certainty(np.array([list(probs.values()) for probs in stances]).reshape(len(stances), -1)), 4)
+    rows = np.array([list(probs.values()) for probs in stances], dtype=float)
+    return round(certainty(rows.reshape(len(stances), -1) if stances else np.empty((0, 3))), 4)
 
 
 @dataclass(frozen=True)

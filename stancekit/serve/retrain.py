@@ -99,6 +99,22 @@ def held_out_f1(model_path: Path, gold_dir: Path) -> tuple[float, int]:
     return scores["f1_macro"], scores["n"]
 
 
+def rank_unannotated(job: RetrainJob, model: Path, token: str) -> dict[str, Any]:
+    """Order the project's label stream by the new version's BreakingTies certainty (as ``ls rank --apply``).
+
+    A failure here does not undo the accepted version: it is reported in the result instead.
+    """
+    from stancekit.active.rank import RankConfig, rank
+    from stancekit.studio.client import StudioClient
+
+    try:
+        with StudioClient(job.studio_url, token) as client:
+            ranked = rank(RankConfig(project=job.project_title, model=model, apply=True, actors=job.actors), client)
+    except StanceKitError as err:
+        return {"error": str(err)}
+    return {"model_version": ranked.model_version, "tasks": len(ranked.ranked), "applied": ranked.applied}
+
+
 def run(job: RetrainJob) -> dict[str, Any]:
     """Pull, build, train, compare; returns the result (also written to the job folder)."""
     from stancekit.studio.client import StudioClient
@@ -140,6 +156,8 @@ def run(job: RetrainJob) -> dict[str, Any]:
     manifest.write(trained)
     trained.rename(version.path)
     result = {"version": version.name, "path": str(version.path), **retraining}
+    if accepted:
+        result["ranking"] = rank_unannotated(job, version.path, token)
     with atomic_write(job.job_dir / RESULT_FILE) as handle:
         json.dump(result, handle, indent=2)
     return result

@@ -43,8 +43,8 @@ class StudioError(StanceKitError):
 
 
 def _plain(model: Any) -> dict[str, Any]:
-    """An SDK response model as the JSON object the server sent."""
-    return model.dict(by_alias=True)
+    """An SDK response model as the JSON object the server sent (dates as strings)."""
+    return model.model_dump(mode="json", by_alias=True)
 
 
 class StudioClient:
