@@ -154,7 +154,7 @@ def bench_retraining(model: Path, newsmtsc: Path, labels: int, folder: Path, thr
     import torch
 
     from stancekit.serve.retrain import RetrainJob, held_out_f1, train_version
-    from stancekit.serve.training import TrainingSettings
+    from stancekit.serve.config import TrainingSettings
 
     torch.set_num_threads(threads)
     settings = TrainingSettings(threads=threads)

@@ -8,8 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from stancekit.cli._app import app, cli_errors
-from stancekit.serve.app import ServeConfig, serve as run_serve
-from stancekit.serve.training import TrainingSettings
+from stancekit.serve.config import ServeConfig, TrainingSettings
 
 
 @app.command()
@@ -47,6 +46,8 @@ def serve(
     max_text_chars: Annotated[int, typer.Option(help="Longest task text accepted.")] = ServeConfig.max_text_chars,
 ) -> None:
     """Serve a stance model to Label Studio (Settings > Model > Connect Model: http://HOST:PORT)."""
+    from stancekit.serve.app import serve as run_serve
+
     run_serve(ServeConfig(
         model=model, actors=actors, sentiment_model=sentiment_model, host=host, port=port, versions_dir=versions_dir,
         studio_url=studio_url, basic_auth_user=basic_auth_user, basic_auth_password=basic_auth_password,

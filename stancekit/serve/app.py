@@ -24,64 +24,20 @@ import hmac
 import json
 import threading
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from stancekit.actors import ActorDictionary
-from stancekit.models.manifest import MANIFEST
 from stancekit.errors import ConfigError, StanceKitError
-from stancekit.models.options import InferenceOptions
+from stancekit.models.manifest import MANIFEST
+from stancekit.serve.config import ServeConfig
 from stancekit.serve.controls import DEFAULT_CONTROLS, Controls, controls_from_config
 from stancekit.serve.predictor import Predictor, TaskError, load_classifier
-from stancekit.serve.training import Retrainer, StudioLink, TrainingSettings
+from stancekit.serve.training import Retrainer, StudioLink
 from stancekit.serve.versions import Version, VersionStore
 
 PREDICT_FIELDS = frozenset({"tasks", "project", "label_config", "params",  # what Label Studio 1.23 sends
                             "model_version", "force_reload", "try_fetch"})  # what upstream backends also accept
 MODEL_CLASS = "stancekit"
-
-
-@dataclass
-class ServeConfig:
-    """The served models, the address, the limits on a request, and how retraining runs."""
-
-    model: Path
-    actors: Path | None = None
-    sentiment_model: Path | None = None
-    host: str = "127.0.0.1"
-    port: int = 9090
-    versions_dir: Path | None = None  # default: <model>/versions
-    studio_url: str | None = None  # default: the hostname Label Studio sends to /setup, else LABEL_STUDIO_URL
-    basic_auth_user: str = ""
-    basic_auth_password: str = field(default="", repr=False)
-    max_text_chars: int = 20_000
-    max_body_bytes: int = 32 * 1024 * 1024
-    inference: InferenceOptions = field(default_factory=lambda: InferenceOptions(device="cpu"))
-    threads: int | None = 1  # torch intra-op threads for predictions (None: all cores); see the CLI help
-    training: TrainingSettings = field(default_factory=TrainingSettings)
-
-    def __post_init__(self) -> None:
-        self.model = Path(self.model)
-        if not (self.model / MANIFEST).is_file():
-            raise ConfigError(f"{self.model} is not a stancekit model folder ({MANIFEST} missing); pass --model "
-                              "a folder written by stancekit train")
-        for name in ("actors", "sentiment_model", "versions_dir"):
-            value = getattr(self, name)
-            setattr(self, name, Path(value) if value is not None else None)
-        if self.actors is not None and not self.actors.is_file():
-            raise ConfigError(f"actor dictionary {self.actors} not found; pass --actors FILE (YAML)")
-        if not 0 < self.port < 65536:
-            raise ConfigError(f"port must be 1-65535, found {self.port}")
-        if bool(self.basic_auth_user) != bool(self.basic_auth_password):
-            raise ConfigError("basic auth needs both a user and a password (STANCEKIT_BASIC_AUTH_USER and "
-                              "STANCEKIT_BASIC_AUTH_PASSWORD), or neither")
-        if self.studio_url is not None and not self.studio_url.startswith(("http://", "https://")):
-            raise ConfigError(f"--studio-url must be like http://127.0.0.1:8080, found {self.studio_url!r}")
-        if self.max_text_chars < 1 or self.max_body_bytes < 1024:
-            raise ConfigError("max text chars and max body bytes (>= 1024) must be positive")
-        if self.threads is not None and self.threads < 1:
-            raise ConfigError(f"threads must be at least 1, found {self.threads}")
 
 
 class RequestError(StanceKitError):

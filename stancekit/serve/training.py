@@ -22,27 +22,8 @@ from typing import Any
 from stancekit.errors import ConfigError, StanceKitError
 from stancekit.io import atomic_write
 from stancekit.serve.retrain import ERROR_FILE, JOB_FILE, LOG_FILE, RESULT_FILE, TOKEN_ENV, RetrainJob
+from stancekit.serve.config import TrainingSettings
 from stancekit.serve.versions import Version, VersionStore
-
-
-@dataclass
-class TrainingSettings:
-    """How a retraining run trains (see :class:`~stancekit.serve.retrain.RetrainJob`) and when one starts."""
-
-    held_out: float = 0.2
-    epochs: float = 4.0
-    max_steps: int = -1
-    batch_size: int = 16
-    threads: int | None = 1
-    train_every: int = 0  # start a run after this many new/updated annotations of a project (0: only on request)
-
-    def __post_init__(self) -> None:
-        if not 0 < self.held_out < 0.5:
-            raise ConfigError(f"--held-out must be a share in (0, 0.5), found {self.held_out}")
-        if self.epochs <= 0 or self.batch_size < 1 or (self.threads is not None and self.threads < 1):
-            raise ConfigError("training epochs, batch size and threads must be positive")
-        if self.train_every < 0:
-            raise ConfigError(f"--train-every must be 0 (off) or a number of annotations, found {self.train_every}")
 
 
 @dataclass
