@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from stancekit.active.rank import UNCERTAINTY_SAMPLING, RankConfig, rank
 from stancekit.cli import app
 from stancekit.studio.push import PushConfig, push
+from studio_helpers import create_annotation, next_task
 
 pytestmark = pytest.mark.slow
 
@@ -44,8 +45,8 @@ def test_the_label_stream_serves_the_ranking_order(studio, annotator_tokens, pus
         # Ana labels the first two tasks of the sequential stream: they must leave the ranking
         done = []
         for _ in range(2):
-            task = ana.next_task(project_id)
-            ana.create_annotation(task["id"], [], lead_time=1.0)
+            task = next_task(ana, project_id)
+            create_annotation(ana, task["id"], [], lead_time=1.0)
             done.append(task["id"])
         open_ids = {t["id"] for t in admin.iter_unannotated_tasks(project_id)}
         assert not open_ids & set(done) and len(open_ids) >= 6
@@ -61,12 +62,12 @@ def test_the_label_stream_serves_the_ranking_order(studio, annotator_tokens, pus
 
     # Ben works through the stream; every task served is the next one of the ranking
     served = []
-    while (task := ben.next_task(project_id)) is not None:
+    while (task := next_task(ben, project_id)) is not None:
         served.append(task["id"])
         assert "Active learning" in task["queue"]  # Label Studio's name for the uncertainty-sampling queue
         current = [p for p in task.get("predictions", []) if p["model_version"] == result.model_version]
         assert len(current) == 1 and current[0]["score"] == pytest.approx(result.ranked[len(served) - 1].score)
-        ben.create_annotation(task["id"], current[0]["result"], lead_time=2.0)  # accepts the pre-annotation
+        create_annotation(ben, task["id"], current[0]["result"], lead_time=2.0)  # accepts the pre-annotation
         assert len(served) <= len(ranked)
     assert served == ranked
     ana.close()
