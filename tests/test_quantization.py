@@ -113,3 +113,13 @@ def test_sentiment_models_are_rechecked_per_sentence(tiny_sentiment_model_dir, s
     assert redone.rechecked == redone.seen == len(seed_mentions)
     alone = int8_classifier(fp32, recheck_margin=0).sentence_probabilities(seed_mentions)
     assert alone.shape == exact.shape and np.abs(alone - exact).max() < 0.05
+
+
+def test_the_int8_speed_probe_measures_this_cpu() -> None:
+    from stancekit.models.quantization import int8_speedup
+
+    ratio = int8_speedup(rows=64, width=64, repeats=2)
+    assert ratio > 0
+    capability = torch.backends.cpu.get_cpu_capability()
+    if capability in ("DEFAULT", "AVX2"):  # no VNNI/AMX: the slow fallback that makes int8 a slowdown
+        assert int8_speedup() < 1

@@ -24,6 +24,8 @@ everywhere.
 from __future__ import annotations
 
 import copy
+import sys
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -94,6 +96,11 @@ def quantize(classifier: Any) -> Any:
     except (AttributeError, RuntimeError):
         raise ConfigError(f"--precision int8 needs int8 matrix products on CPU (torch._int_mm), which torch "
                           f"{torch.__version__} lacks; upgrade torch or use fp32") from None
+    speedup = int8_speedup()
+    if speedup < 1:
+        print(f"warning: int8 matrix products run {1 / speedup:.0f}x slower than fp32 on this CPU "
+              f"({torch.backends.cpu.get_cpu_capability()}; fast int8 needs AVX512-VNNI or AMX): --precision "
+              "int8 will be slower than fp32 here; use fp32", file=sys.stderr)
     quantized = copy.deepcopy(model)
     if not quantize_linears(quantized.encoder):
         raise ConfigError(f"{classifier.path}: the encoder has no linear layers to quantize; use fp32")
@@ -101,6 +108,27 @@ def quantize(classifier: Any) -> Any:
     result.model = quantized.eval()
     result.name = f"{classifier.name}+int8"
     return result
+
+
+def int8_speedup(rows: int = 256, width: int = 384, repeats: int = 3) -> float:
+    """How many times faster an int8 matrix product of an encoder layer's shape is than fp32, on this CPU.
+
+    Without AVX512-VNNI or AMX, ``torch._int_mm`` falls back to a slow path (measured on an AVX2 machine:
+    about 45x slower than fp32), which makes ``--precision int8`` a slowdown; the probe takes milliseconds.
+    """
+    a = torch.randint(-127, 127, (rows, width), dtype=torch.int8)
+    b = torch.randint(-127, 127, (width, width), dtype=torch.int8)
+    af, bf = a.float(), b.float()
+
+    def best(run: Callable[[], Any]) -> float:
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    return best(lambda: af @ bf) / max(best(lambda: torch._int_mm(a, b)), 1e-9)
 
 
 def _uncertain(probs: np.ndarray, margin: float) -> bool:
