@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stancekit.annotation.agreement import majority
+from stancekit.annotation.origins import Span
 from stancekit.errors import ConfigError
 from stancekit.labels import STANCE_ANNOTATOR_ONLY
 
 POLICIES = ("all", "ties")
-Span = tuple[str, int, int]  # actor, start, end
 
 
 @dataclass
