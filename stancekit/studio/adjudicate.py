@@ -15,7 +15,7 @@ from typing import Any
 
 from stancekit.actors import ActorDictionary
 from stancekit.annotation.adjudication import answers_text, disputed_tasks
-from stancekit.annotation.gold import POLICIES, TaskAnswers, resolve
+from stancekit.annotation.gold import POLICIES, Policy, TaskAnswers, resolve
 from stancekit.errors import ConfigError
 from stancekit.io import read_jsonl
 from stancekit.records import Mention
@@ -41,7 +41,7 @@ class AdjudicateConfig:
     project: str
     actors: Path
     pulled_dir: Path | None = None  # default: datasets/<slug of project>
-    policy: str = "all"
+    policy: Policy = "all"
     batch_size: int = 500
 
     def __post_init__(self) -> None:

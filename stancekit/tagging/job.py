@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from stancekit.actors import ActorDictionary, DictionaryMatcher
 from stancekit.errors import ConfigError, InputError
@@ -33,7 +33,8 @@ from stancekit.records import Document
 from stancekit.tagging.batch import Engine, LocalEngine, Models, load_models, tag_sentences
 from stancekit.tagging.formats import FORMATS, join_chunk_files, output_format, write_chunk_file
 
-ENGINES = ("local", "ray")
+EngineName = Literal["local", "ray"]
+ENGINES: tuple[str, ...] = get_args(EngineName)
 JOB_FILE = "job.json"
 
 
@@ -51,7 +52,7 @@ class TagConfig:
     inference: InferenceOptions = nested(InferenceOptions)
     chunk_documents: int = option(200, help="Documents per output chunk (the unit of resuming).")
     threads: int | None = option(None, help="CPU threads for the model (default: all cores).")
-    engine: str = option("local", help="local, or ray (Ray Data; needs `pip install 'stancekit\\[ray]'`).")
+    engine: EngineName = option("local", help="local, or ray (Ray Data; needs `pip install 'stancekit[ray]'`).")
     ray_actors: int = option(2, help="Model-holding Ray actors (one per GPU on a GPU cluster).")
     ray_address: str | None = option(None, help="Ray cluster address (default: start a local one).")
     progress: bool = option(True, help="Show a progress bar on stderr.", flags=("--progress/--no-progress",))
