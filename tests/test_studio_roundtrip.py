@@ -144,7 +144,7 @@ def test_round_trip(studio, annotator_tokens, coverage, seed_actors_path, tmp_pa
 
     with studio.client() as admin:
         adj = adjudicate(AdjudicateConfig(project=title, actors=seed_actors_path, pulled_dir=out), admin)
-        again = adjudicate(AdjudicateConfig(project=title, actors=seed_actors_path, pulled_dir=out), admin)
+        again = adjudicate(AdjudicateConfig(project=title, pulled_dir=out), admin)  # the pull's dictionary
         review = {t["data"]["task_key"]: t for t in admin.iter_tasks(adj.project_id)}
         assert (adj.disputed, adj.pushed, again.pushed, again.already_there) == (2, 2, 0, 2)
         assert sorted(review) == sorted([K2, K3])

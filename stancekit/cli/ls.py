@@ -99,7 +99,8 @@ def parse(
 @cli_errors
 def adjudicate(
     project: Project,
-    actors: Actors,
+    actors: Annotated[Optional[Path], typer.Option("--actors", "-a", help="Actor dictionary (default: the one the "
+                      "pull used, if unchanged since).")] = None,
     pulled: Annotated[Optional[Path], typer.Option("--pulled", help="Folder written by ls pull "
                       "(default datasets/<project>).")] = None,
     policy: Annotated[Policy, typer.Option(help="all: every disagreement; ties: only units without a majority.")]

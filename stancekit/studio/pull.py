@@ -7,6 +7,7 @@ Layout of ``datasets/<project>/``::
     tasks.jsonl                       one sentence record per task, with its task_key
     annotations.jsonl                 annotation records (see stancekit.studio.parse)
     unknown-actors.jsonl              annotated spans the actor dictionary does not know
+    stancekit-pull.json               which export was parsed, with which actor dictionary (path, sha256)
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ from pathlib import Path
 
 from stancekit.actors import ActorDictionary
 from stancekit.errors import ConfigError
-from stancekit.io import atomic_write, write_jsonl
+from stancekit.io import atomic_write, file_sha256, write_jsonl
 from stancekit.studio.client import StudioClient, StudioError
 from stancekit.studio.parse import ParsedExport, parse_export
 
 TASKS_FILE = "tasks.jsonl"
 ANNOTATIONS_FILE = "annotations.jsonl"
 UNKNOWN_FILE = "unknown-actors.jsonl"
+MANIFEST_FILE = "stancekit-pull.json"
 
 
 def slug(title: str) -> str:
@@ -88,13 +90,38 @@ def read_users(raw: Path) -> dict[int, str]:
 
 
 def parse_saved(raw: Path, out_dir: Path, *, actors: Path | None = None) -> ParsedExport:
-    """Parse a saved export and write tasks, annotation records and unknown actors (atomically)."""
+    """Parse a saved export and write tasks, annotation records, unknown actors and the manifest (atomically)."""
     dictionary = ActorDictionary.load(actors) if actors is not None else None
     parsed = parse_export(raw, users=read_users(raw), dictionary=dictionary)
     write_jsonl(parsed.tasks, out_dir / TASKS_FILE)
     write_jsonl(parsed.records, out_dir / ANNOTATIONS_FILE)
     write_jsonl(parsed.unknown_actors, out_dir / UNKNOWN_FILE)
+    here = Path(out_dir).resolve()  # paths relative to the folder: it may be moved or committed with its sources
+    used = None if actors is None else {"path": os.path.relpath(Path(actors).resolve(), here),
+                                        "sha256": file_sha256(actors)}
+    with atomic_write(out_dir / MANIFEST_FILE) as handle:
+        json.dump({"export": os.path.relpath(Path(raw).resolve(), here), "actors": used}, handle, indent=1)
     return parsed
+
+
+def pulled_actors(pulled_dir: Path) -> Path:
+    """The actor dictionary that the records in ``pulled_dir`` were parsed with, unchanged since."""
+    manifest = pulled_dir / MANIFEST_FILE
+    if not manifest.is_file():
+        raise ConfigError(f"{manifest} not found: {pulled_dir} was pulled by an older stancekit; pass --actors, "
+                          "or pull again")
+    used = json.loads(manifest.read_text(encoding="utf-8"))["actors"]
+    if used is None:
+        raise ConfigError(f"{pulled_dir} was pulled without an actor dictionary; pass --actors FILE (and pull "
+                          "again with it so that 'other' spans are mapped)")
+    path = Path(os.path.normpath(pulled_dir / used["path"]))
+    if not path.is_file():
+        raise ConfigError(f"the actor dictionary {path} that {pulled_dir} was pulled with is gone; pass --actors")
+    if file_sha256(path) != used["sha256"]:
+        raise ConfigError(f"the actor dictionary {path} changed since {pulled_dir} was pulled; pull again (or "
+                          f"stancekit ls parse the saved export with --actors {path}) so that the records match "
+                          "it, or pass --actors to use it as it is")
+    return path
 
 
 def pull(config: PullConfig, client: StudioClient) -> PullResult:
