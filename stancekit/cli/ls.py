@@ -73,11 +73,11 @@ def pull(
 ) -> None:
     """Export the project (full JSON snapshot, kept verbatim under raw/) and parse it into annotation records."""
     from stancekit.studio.client import StudioClient
-    from stancekit.studio.pull import PullConfig, pull as pull_job
+    from stancekit.studio.pull import PullConfig, SnapshotProgress, pull as pull_job
 
-    with StudioClient(url, token) as client:
+    with StudioClient(url, token) as client, SnapshotProgress() as progress:
         print(f"exporting {project!r} from {client.url} (a snapshot of every task)...", file=sys.stderr)
-        result = pull_job(PullConfig(project=project, out_dir=out, actors=actors), client)
+        result = pull_job(PullConfig(project=project, out_dir=out, actors=actors), client, progress=progress)
     print(f"saved {result.raw_path}", file=sys.stderr)
     _report(result.parsed, result.out_dir)
 

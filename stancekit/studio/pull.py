@@ -16,8 +16,12 @@ import datetime as dt
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
 
 from stancekit.actors import ActorDictionary
 from stancekit.errors import ConfigError
@@ -63,14 +67,44 @@ def users_path(raw: Path) -> Path:
     return raw.with_name(raw.stem + ".users.json")
 
 
-def download(client: StudioClient, project_id: int, raw_dir: Path) -> Path:
+class SnapshotProgress:
+    """The snapshot's build (time waited) and download (bytes) on stderr: tqdm bars, on a terminal only."""
+
+    FORMATS = {"building": "building the export snapshot: {elapsed}",
+               "downloading": "downloading the export: {n_fmt}B [{elapsed}, {rate_fmt}]"}
+
+    def __init__(self) -> None:
+        self.stage: str | None = None
+        self.bar: Any = None
+
+    def __call__(self, stage: str, amount: float) -> None:
+        if stage != self.stage:
+            self.close()
+            self.stage = stage
+            self.bar = tqdm(bar_format=self.FORMATS[stage], unit="B", unit_scale=True, disable=None)
+        self.bar.n = amount
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def __enter__(self) -> SnapshotProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def download(client: StudioClient, project_id: int, raw_dir: Path, *,
+             progress: Callable[[str, float], None] | None = None) -> Path:
     """Save the export verbatim (atomically: a killed download leaves no file) and the users map."""
     raw_dir.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
     raw = raw_dir / f"export-{stamp}.json"
     partial = raw.with_name(f".{raw.name}.partial")
     try:
-        client.export_snapshot(project_id, partial)
+        client.export_snapshot(project_id, partial, progress=progress)
         users = client.users()
         os.replace(partial, raw)
     except BaseException:
@@ -124,12 +158,13 @@ def pulled_actors(pulled_dir: Path) -> Path:
     return path
 
 
-def pull(config: PullConfig, client: StudioClient) -> PullResult:
-    """Export the project, keep the raw export, and parse it into records."""
+def pull(config: PullConfig, client: StudioClient, *,
+         progress: Callable[[str, float], None] | None = None) -> PullResult:
+    """Export the project, keep the raw export, and parse it into records (``progress``: see export_snapshot)."""
     project = client.find_project(config.project)
     if project is None:
         raise StudioError(f"no project titled {config.project!r} on {client.url}; check the title "
                           "(stancekit ls push creates it)")
-    raw = download(client, project["id"], config.out_dir / "raw")
+    raw = download(client, project["id"], config.out_dir / "raw", progress=progress)
     parsed = parse_saved(raw, config.out_dir, actors=config.actors)
     return PullResult(raw, parsed, config.out_dir)

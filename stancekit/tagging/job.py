@@ -156,33 +156,29 @@ def _chunks(documents: Iterable[Document], size: int) -> Iterator[list[Document]
 
 
 class ProgressBar:
-    """Documents and mentions done, with their rates, on stderr (silent when disabled)."""
+    """Documents and mentions done, with their rates, on stderr (a tqdm bar on a terminal; silent when disabled)."""
 
     def __init__(self, enabled: bool):
         self.start = time.perf_counter()
-        self._progress = None
+        self._bar = None
         if enabled:
-            from rich.console import Console
-            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+            from tqdm import tqdm
 
-            self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                                      console=Console(stderr=True), transient=False)
-            self._task = self._progress.add_task("tagging", total=None)
-            self._progress.start()
+            self._bar = tqdm(desc="tagging", bar_format="{desc} [{elapsed}]", disable=None)
 
     def update(self, summary: TagSummary) -> None:
-        if self._progress is None:
+        if self._bar is None:
             return
         elapsed = max(time.perf_counter() - self.start, 1e-9)
         done = summary.documents - summary.resumed_documents
         resumed = f" ({summary.resumed_documents} resumed)" if summary.resumed_documents else ""
-        self._progress.update(self._task, description=(
+        self._bar.set_description_str(
             f"{summary.documents} docs{resumed}, {summary.mentions} mentions | "
-            f"{done / elapsed:.1f} docs/s, {summary.mentions / elapsed:.1f} mentions/s"))
+            f"{done / elapsed:.1f} docs/s, {summary.mentions / elapsed:.1f} mentions/s")
 
     def close(self) -> None:
-        if self._progress is not None:
-            self._progress.stop()
+        if self._bar is not None:
+            self._bar.close()
 
 
 def make_engine(config: TagConfig, models: Models) -> Engine:
