@@ -32,7 +32,9 @@ def test_version():
     assert result.output == f"stancekit {stancekit.__version__}\n"
 
 
-def test_shell_completion_is_on_and_completes_choices():
+def test_shell_completion_is_on_and_completes_choices(monkeypatch):
+    # typer's switch for naming the shell instead of detecting the one this test runs under (there may be none)
+    monkeypatch.setenv("_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION", "1")
     script = runner.invoke(app, ["--show-completion", "bash"], prog_name="stancekit")
     assert script.exit_code == 0 and "_STANCEKIT_COMPLETE" in script.output
     completed = runner.invoke(app, [], prog_name="stancekit", env={
