@@ -14,9 +14,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import krippendorff
-import numpy as np
-
 ALPHA_WARNING = 0.667  # Krippendorff: below this, draw no conclusions from the labels
 
 Unit = tuple  # ("stance", task_key, actor, start, end) or ("sentiment", task_key)
@@ -53,6 +50,9 @@ def krippendorff_alpha(table: dict[Unit, dict[str, str]]) -> float | None:
     labels = sorted({label for answers in paired for label in answers.values()})
     if len(annotators) < 2 or not paired or len(labels) < 2:
         return None
+    import krippendorff
+    import numpy as np
+
     code = {label: i for i, label in enumerate(labels)}
     matrix = np.full((len(annotators), len(paired)), np.nan)
     for j, answers in enumerate(paired):

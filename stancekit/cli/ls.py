@@ -9,15 +9,15 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from stancekit.cli._app import app, cli_errors
+from stancekit.active import DEFAULT_STRATEGY, StrategyName
+from stancekit.annotation.gold import Policy
+from stancekit.cli._app import cli_errors, command_group
 from stancekit.cli._studio_options import Actors, Project, Token, Url
 
 if TYPE_CHECKING:
     from stancekit.studio.parse import ParsedExport
 
-ls_app = typer.Typer(help="Annotate in Label Studio: push tasks, pull labels, adjudicate disputes.",
-                     no_args_is_help=True)
-app.add_typer(ls_app, name="ls")
+ls_app = command_group("ls", "Annotate in Label Studio: push tasks, pull labels, adjudicate disputes.")
 
 
 @ls_app.command()
@@ -73,11 +73,11 @@ def pull(
 ) -> None:
     """Export the project (full JSON snapshot, kept verbatim under raw/) and parse it into annotation records."""
     from stancekit.studio.client import StudioClient
-    from stancekit.studio.pull import PullConfig, pull as pull_job
+    from stancekit.studio.pull import PullConfig, SnapshotProgress, pull as pull_job
 
-    with StudioClient(url, token) as client:
+    with StudioClient(url, token) as client, SnapshotProgress() as progress:
         print(f"exporting {project!r} from {client.url} (a snapshot of every task)...", file=sys.stderr)
-        result = pull_job(PullConfig(project=project, out_dir=out, actors=actors), client)
+        result = pull_job(PullConfig(project=project, out_dir=out, actors=actors), client, progress=progress)
     print(f"saved {result.raw_path}", file=sys.stderr)
     _report(result.parsed, result.out_dir)
 
@@ -89,7 +89,7 @@ def parse(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for tasks/annotations JSONL.")],
     actors: Annotated[Optional[Path], typer.Option("--actors", "-a", help="Actor dictionary.")] = None,
 ) -> None:
-    """Parse a saved export again (offline), e.g. after extending the actor dictionary."""
+    """Parse a saved export again offline (after extending the actor dictionary, say)."""
     from stancekit.studio.pull import parse_saved
 
     _report(parse_saved(export, out, actors=actors), out)
@@ -99,10 +99,11 @@ def parse(
 @cli_errors
 def adjudicate(
     project: Project,
-    actors: Actors,
+    actors: Annotated[Optional[Path], typer.Option("--actors", "-a", help="Actor dictionary (default: the one the "
+                      "pull used, if unchanged since).")] = None,
     pulled: Annotated[Optional[Path], typer.Option("--pulled", help="Folder written by ls pull "
                       "(default datasets/<project>).")] = None,
-    policy: Annotated[str, typer.Option(help="'all': every disagreement; 'ties': only units without a majority.")]
+    policy: Annotated[Policy, typer.Option(help="all: every disagreement; ties: only units without a majority.")]
         = "all",
     url: Url = None,
     token: Token = None,
@@ -139,8 +140,8 @@ def rank(
     project: Project,
     model: Annotated[Path, typer.Option("--model", "-m", help="The trained stancekit stance model that scores "
                      "the tasks.")],
-    strategy: Annotated[str, typer.Option(help="breaking-ties (smallest gap between the two likeliest labels "
-                        "first), entropy or random.")] = "breaking-ties",
+    strategy: Annotated[StrategyName, typer.Option(help="breaking-ties (smallest gap between the two likeliest "
+                        "labels first), entropy or random.")] = DEFAULT_STRATEGY,
     spread_documents: Annotated[bool, typer.Option("--spread-documents", help="Round-robin over documents: "
                                 "every document's best task before any document's second.")] = False,
     limit: Annotated[Optional[int], typer.Option(help="Rank (and apply) only the first N tasks.")] = None,

@@ -6,7 +6,8 @@ the same result ``id``); JSON_MIN and CSV lose it, so only full JSON is parsed.
 Record kinds (JSONL, one per line)::
 
     stance       per (task, annotator, actor span): actor, start, end, text, label (None: no choice),
-                 origin ("prediction" kept as pre-annotated, "edited" boundaries/actor changed, "added")
+                 origin ("prediction" kept as pre-annotated; "edited" overlaps a pre-annotated span that was
+                 relabelled, moved or removed; "added" anything else; see span_origins)
     sentiment    per (task, annotator): label (None: no choice)
     skipped      the annotator skipped (cancelled) the task
     span_deleted a pre-annotated span the annotator removed
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from stancekit.actors import ActorDictionary, DictionaryMatcher
+from stancekit.annotation.origins import span_origins
 from stancekit.errors import InputError
 from stancekit.labels import LabelScheme
 from stancekit.studio.config import OTHER_ACTOR
@@ -153,8 +155,7 @@ class ExportParser:
             if rid not in spans:
                 raise self.fail(where, f"a stance choice for region {rid!r} has no actor span",
                                 hint="open the task in Label Studio, mark the span again and re-pull")
-        predicted = [(m["actor"], m["start"], m["end"]) for m in task["mentions"]]
-        covered: set[tuple[str, int, int]] = set()
+        marked: list[tuple[str, tuple[str, int, int]]] = []
         for rid, value in spans.items():
             start, end = int(value["start"]), int(value["end"])
             text = task["text"][start:end]
@@ -164,15 +165,15 @@ class ExportParser:
                 parsed.unknown_actors.append({**base, "label": labels[0] if labels else None, "start": start,
                                               "end": end, "text": text})
                 continue
-            overlapping = [p for p in predicted if p[1] < end and start < p[2]]
-            covered.update(overlapping)
-            origin = "prediction" if (actor, start, end) in predicted else "edited" if overlapping else "added"
+            marked.append((rid, (actor, start, end)))
+        predicted = [(m["actor"], m["start"], m["end"]) for m in task["mentions"]]
+        origins, deleted = span_origins(predicted, [span for _, span in marked])
+        for (rid, (actor, start, end)), origin in zip(marked, origins):
             parsed.records.append({**base, "kind": "stance", "actor": actor, "start": start, "end": end,
-                                   "text": text, "label": stances.get(rid), "origin": origin})
-        for actor, start, end in predicted:
-            if (actor, start, end) not in covered:
-                parsed.records.append({**base, "kind": "span_deleted", "actor": actor, "start": start, "end": end,
-                                       "text": task["text"][start:end]})
+                                   "text": task["text"][start:end], "label": stances.get(rid), "origin": origin})
+        for actor, start, end in deleted:
+            parsed.records.append({**base, "kind": "span_deleted", "actor": actor, "start": start, "end": end,
+                                   "text": task["text"][start:end]})
         parsed.records.append({**base, "kind": "sentiment", "label": sentiment})
 
     def one_choice(self, value: dict[str, Any], allowed: set[str], what: str, where: str) -> str:
