@@ -18,19 +18,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
-
 CHROMIUM = Path(os.environ.get("STANCEKIT_CHROMIUM", "/usr/bin/chromium"))
 CHROMEDRIVER = Path(os.environ.get("STANCEKIT_CHROMEDRIVER", "/usr/bin/chromedriver"))
 WAIT_SECONDS = 60
 
 
-def require_chromium() -> None:
-    """Skip (with the reason) when the browser or its driver is not installed; never silently."""
+def missing_browser() -> str | None:
+    """Why the browser tests cannot run here (the browser or its driver is not installed), or None."""
     missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
-    if missing:
-        pytest.skip(f"browser tests need Debian's chromium and chromium-driver (apt-get install chromium "
-                    f"chromium-driver; .ci/run installs them): not found: {', '.join(missing)}")
+    if not missing:
+        return None
+    return (f"browser tests need Debian's chromium and chromium-driver (apt-get install chromium chromium-driver; "
+            f".ci/run installs them): not found: {', '.join(missing)}")
 
 
 class LabelingPage:

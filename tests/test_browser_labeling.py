@@ -18,13 +18,16 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from browser import artifacts_dir, labeling_page, refresh_readme_picture, require_chromium
+from browser import artifacts_dir, labeling_page, missing_browser, refresh_readme_picture
 from stancekit.cli import app
 from stancekit.studio.config import DEFAULT_SENTIMENT_HOTKEYS, DEFAULT_STANCE_HOTKEYS
 from stancekit.studio.tasks import STANCE_FIELD
 from studio_helpers import sign_up
 
-pytestmark = [pytest.mark.slow, pytest.mark.browser]
+NO_BROWSER = missing_browser()
+# skipped (saying why) before any server starts when the browser is not installed; never silently
+pytestmark = [pytest.mark.slow, pytest.mark.browser,
+              pytest.mark.skipif(NO_BROWSER is not None, reason=str(NO_BROWSER))]
 
 REPO = Path(__file__).resolve().parent.parent
 S0 = "Armenia accused Azerbaijan of shelling civilians, while Lavrov urged a truce."
@@ -37,11 +40,6 @@ LABEL_STUDIO_AUTO_KEYS = "1234567890qwetasdfgzxcvbyiopjklnm"
 CHOICE_KEYS = set(DEFAULT_STANCE_HOTKEYS.values()) | set(DEFAULT_SENTIMENT_HOTKEYS.values())
 ANA = "ana.browser@stancekit.test"
 BEN = "ben.browser@stancekit.test"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def chromium() -> None:
-    require_chromium()
 
 
 @pytest.fixture(scope="module")
