@@ -28,6 +28,10 @@ def push(
     project: Project,
     model: Annotated[Optional[list[Path]], typer.Option("--model", "-m", help="A trained stancekit model "
                      "(stance or sentiment) whose answers pre-fill the tasks; repeat for both.")] = None,
+    prefill: Annotated[bool, typer.Option("--prefill/--spans-only", help="Pre-fill the --model answers (stance "
+                       "per span, sentiment), or pre-annotate only the actor spans and keep the answers hidden (the "
+                       "agreement report then shows how often annotators, unprompted, gave the model's answer).")]
+        = True,
     overlap: Annotated[int, typer.Option(help="Annotations wanted per task (Label Studio maximum_annotations).")] = 1,
     batch_size: Annotated[int, typer.Option(help="Tasks per import request.")] = 500,
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Report bad documents and go on.")] = False,
@@ -39,7 +43,7 @@ def push(
     from stancekit.studio.push import PushConfig, push as push_job
 
     config = PushConfig(project=project, inputs=inputs, actors=actors, models=model or [], overlap=overlap,
-                        batch_size=batch_size, skip_bad=skip_bad)
+                        batch_size=batch_size, skip_bad=skip_bad, prefill=prefill)
     with StudioClient(url, token) as client:
         summary = push_job(config, client)
     print(f"project {summary.project_id}: pushed {summary.pushed} task(s), {summary.already_there} already there, "

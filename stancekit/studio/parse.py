@@ -13,6 +13,8 @@ Record kinds (JSONL, one per line)::
     span_deleted a pre-annotated span the annotator removed
 
 Every record has task_key, doc_id, sent_idx, annotator, annotation_id and lead_time (seconds).
+When the task was pushed with a model, stance (of a pre-annotated span) and sentiment records also
+have ``model_label`` (the model's answer) and ``model_shown`` (whether it pre-filled the task).
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from stancekit.annotation.origins import span_origins
 from stancekit.errors import InputError
 from stancekit.labels import LabelScheme
 from stancekit.studio.config import OTHER_ACTOR
-from stancekit.studio.tasks import ACTOR_FIELD, SENTIMENT_FIELD, STANCE_FIELD, key_matches, task_key
+from stancekit.studio.tasks import (ACTOR_FIELD, MODEL_ANSWERS_FIELD, SENTIMENT_FIELD, STANCE_FIELD, key_matches,
+                                   task_key)
 
 
 @dataclass
@@ -123,7 +126,8 @@ class ExportParser:
         return {"task_key": key, "doc_id": str(data["doc_id"]), "sent_idx": int(data["sent_idx"]),
                 "start": int(data.get("start", 0)), "end": int(data.get("end", len(data["text"]))),
                 "text": data["text"], "mentions": list(data.get("mentions") or []), "meta": meta,
-                "context": {k: str(data.get(k) or "") for k in ("before", "after", "byline")}}
+                "context": {k: str(data.get(k) or "") for k in ("before", "after", "byline")},
+                "model_answers": data.get(MODEL_ANSWERS_FIELD)}
 
     def annotator(self, annotation: dict[str, Any]) -> str:
         who = annotation.get("completed_by")
@@ -169,12 +173,16 @@ class ExportParser:
         predicted = [(m["actor"], m["start"], m["end"]) for m in task["mentions"]]
         origins, deleted = span_origins(predicted, [span for _, span in marked])
         for (rid, (actor, start, end)), origin in zip(marked, origins):
-            parsed.records.append({**base, "kind": "stance", "actor": actor, "start": start, "end": end,
-                                   "text": task["text"][start:end], "label": stances.get(rid), "origin": origin})
+            record = {**base, "kind": "stance", "actor": actor, "start": start, "end": end,
+                      "text": task["text"][start:end], "label": stances.get(rid), "origin": origin}
+            if (actor, start, end) in predicted:
+                record.update(_model_answer(task, "stance", predicted.index((actor, start, end))))
+            parsed.records.append(record)
         for actor, start, end in deleted:
             parsed.records.append({**base, "kind": "span_deleted", "actor": actor, "start": start, "end": end,
                                    "text": task["text"][start:end]})
-        parsed.records.append({**base, "kind": "sentiment", "label": sentiment})
+        parsed.records.append({**base, "kind": "sentiment", "label": sentiment,
+                               **_model_answer(task, "sentiment", None)})
 
     def one_choice(self, value: dict[str, Any], allowed: set[str], what: str, where: str) -> str:
         choices = value.get("choices") or []
@@ -195,3 +203,14 @@ class ExportParser:
         whole = [m for m in found if m.start == 0 and m.end == len(text)]
         chosen = whole or (found if len({m.actor for m in found}) == 1 else [])
         return chosen[0].actor if chosen else None
+
+
+def _model_answer(task: dict[str, Any], kind: str, index: int | None) -> dict[str, Any]:
+    """The model's answer for a stance (mention ``index``) or the sentiment, when the push kept one."""
+    answers = task.get("model_answers")
+    if not isinstance(answers, dict) or answers.get(kind) is None:
+        return {}
+    if index is not None and not (isinstance(answers[kind], list) and index < len(answers[kind])):
+        return {}
+    label = answers[kind][index] if index is not None else answers[kind]
+    return {"model_label": label, "model_shown": bool(answers.get("shown"))}
