@@ -22,6 +22,7 @@ class Param:
     flag: str | None  # None: a positional argument
     annotation: Any  # without Annotated and Optional
     help: str | None
+    envvar: str | None = None
 
     @property
     def choices(self) -> tuple[str, ...]:
@@ -70,5 +71,5 @@ def params(callback: Callable[..., Any]) -> list[Param]:
             declared = [*first, *(getattr(info, "param_decls", None) or ())]
             decls = [d.split("/")[0] for d in declared if d.startswith("--")]
             flag = decls[0] if decls else "--" + p.name.replace("_", "-")
-        found.append(Param(p.name, flag, annotation, getattr(info, "help", None)))
+        found.append(Param(p.name, flag, annotation, getattr(info, "help", None), getattr(info, "envvar", None)))
     return found

@@ -61,6 +61,9 @@ def test_every_help_text_is_shown_as_written(path):
     shown = squeeze(runner.invoke(app, [*path, "--help"], terminal_width=100).output)
     for text in [callback.__doc__ or "", *(p.help or "" for p in params(callback))]:
         assert squeeze(text) in shown, text
+    for param in params(callback):
+        if param.envvar:
+            assert squeeze(f"[env var: {param.envvar}") in shown, param.flag
 
 
 @pytest.mark.parametrize("path", [p for p, _ in groups()], ids=lambda p: " ".join(p) or "stancekit")
