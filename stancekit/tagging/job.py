@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from stancekit.actors import ActorDictionary, DictionaryMatcher
-from stancekit.errors import ConfigError, InputError
+from stancekit.errors import ConfigError, InputError, OutputError
 from stancekit.io import atomic_write, file_sha256, lock_path, output_errors, output_lock
 from stancekit.models.options import InferenceOptions
 from stancekit.options import nested, option
@@ -212,7 +212,11 @@ def tag(config: TagConfig, *, on_bad: Callable[[InputError], None] | None = None
     the output's lock.
     """
     with output_lock(config.output):
-        return _tag(config, on_bad=on_bad)
+        try:
+            return _tag(config, on_bad=on_bad)
+        except OutputError as err:
+            resume = "then re-run the same command: it resumes after the last finished chunk"
+            raise OutputError(err.path, err.reason, hint=f"{err.hint}; {resume}" if err.hint else resume) from None
 
 
 def _tag(config: TagConfig, *, on_bad: Callable[[InputError], None] | None) -> TagSummary:
