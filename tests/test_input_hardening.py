@@ -30,10 +30,11 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-def csv_coverage(rows: int, *, broken_row: int | None = None, broken: str = "") -> str:
+def csv_coverage(rows: int, *, broken_row: int | None = None, broken: str = "", quoted: bool = False) -> str:
     lines = ["id,text,outlet"]
     for i in range(rows):
-        lines.append(broken if i == broken_row else f'{i},"Article {i}: Russia, said Ukraine.",Reuters')
+        text = f'"Article {i}: Russia, said Ukraine."' if quoted else f"Article {i}: Russia said Ukraine."
+        lines.append(broken if i == broken_row else f"{i},{text},Reuters")
     return "\n".join(lines) + "\n"
 
 
@@ -74,9 +75,12 @@ def write_tagged(path: Path, records: list[dict]) -> Path:
 # 1. CSV is read strictly --------------------------------------------------------------------------------------
 
 
-def test_unterminated_quote_is_an_error_not_merged_rows(tmp_path):
-    """30 rows with a quote opened in row 5 and never closed: the old reader returned 6 documents."""
-    path = write(tmp_path / "news.csv", csv_coverage(30, broken_row=5, broken='5,"He said it is over,Reuters'))
+@pytest.mark.parametrize("quoted", [False, True])
+def test_unterminated_quote_is_an_error_not_merged_rows(tmp_path, quoted):
+    """30 rows with a quote opened in row 5 and never closed: the old reader returned 6 documents
+    (the quote swallowed every later row) or a misleading field count."""
+    path = write(tmp_path / "news.csv", csv_coverage(30, broken_row=5, broken='5,"He said it is over,Reuters',
+                                                     quoted=quoted))
     with pytest.raises(InputError) as info:
         list(iter_documents([path]))
     assert info.value.line == 7 and "malformed CSV" in info.value.reason and "never closed" in str(info.value)
@@ -85,7 +89,7 @@ def test_unterminated_quote_is_an_error_not_merged_rows(tmp_path):
     assert "Traceback" not in result.output
 
 
-@pytest.mark.parametrize(("row", "fields"), [("7,Only the text", 2), ('7,"Text",Reuters,extra', 4)])
+@pytest.mark.parametrize(("row", "fields"), [("6,Only the text", 2), ('6,"Text",Reuters,extra', 4)])
 def test_rows_with_too_few_or_too_many_fields_are_errors(tmp_path, row, fields):
     path = write(tmp_path / "news.csv", csv_coverage(10, broken_row=6, broken=row))
     with pytest.raises(InputError) as info:

@@ -128,8 +128,9 @@ def test_full_disk_during_report_keeps_the_previous_report_whole(tmpfs, tmp_path
     tags = write_tagged(tmp_path / "tags.jsonl", tagged_records(documents=6))
     staging = tmp_path / "staging"
     assert CliRunner().invoke(app, ["report", str(tags), "-o", str(staging)]).exit_code == 0
-    size = sum(len(data) for data in files_under(staging).values())
-    disk = tmpfs("disk", size * 3 // 2 + 8 * 4096)  # room for one report, not for the new one beside the old
+    pages = sum(-(-len(data) // 4096) * 4096 for data in files_under(staging).values())  # tmpfs rounds up
+    # room for one report and a chart more: writing file by file in place would fail halfway through
+    disk = tmpfs("disk", pages + 6 * 4096)
     report = disk / "report"
     assert CliRunner().invoke(app, ["report", str(tags), "-o", str(report)]).exit_code == 0
     before = files_under(report)
@@ -138,7 +139,7 @@ def test_full_disk_during_report_keeps_the_previous_report_whole(tmpfs, tmp_path
     assert_one_clean_line(result, report, "No space left on device")
     assert files_under(report) == before  # the previous report, whole: no new CSV beside old charts
     assert [p.name for p in disk.iterdir()] == ["report"]  # no temporary folder, no lock left
-    tmpfs("disk", size * 4, remount=True)
+    tmpfs("disk", pages * 4, remount=True)
     assert CliRunner().invoke(app, ["report", str(more), "-o", str(report)]).exit_code == 0
     assert files_under(report) != before and [p.name for p in disk.iterdir()] == ["report"]
 
