@@ -190,10 +190,11 @@ def write_jsonl(records: Iterable[dict[str, Any]], path: str | Path | None) -> i
     """Write records as JSONL to ``path`` atomically, or to stdout when ``path`` is None."""
     count = 0
     if path is None or str(path) == "-":
-        for record in records:
-            sys.stdout.write(dumps(record) + "\n")
-            count += 1
-        sys.stdout.flush()
+        with output_errors("standard output"):
+            for record in records:
+                sys.stdout.write(dumps(record) + "\n")
+                count += 1
+            sys.stdout.flush()
         return count
     with atomic_write(path) as handle:
         for record in records:

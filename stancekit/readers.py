@@ -86,7 +86,13 @@ def scan_inputs(paths: Iterable[str | Path], *, exclude: Iterable[str | Path] = 
     return scan
 
 
-def _scan_folder(folder: Path, excluded: set[Path], scan: InputScan) -> None:
+def _scan_folder(folder: Path, excluded: set[Path], scan: InputScan, visited: set[Path] | None = None) -> None:
+    visited = set() if visited is None else visited
+    real = folder.resolve()
+    if real in visited:
+        scan.skipped.append(SkippedPath(folder, "a link to a folder already read"))
+        return
+    visited.add(real)
     names = sorted(os.listdir(folder))
     if REPORT_MARKER in names and "stance_by_actor.csv" in names:
         scan.skipped.append(SkippedPath(folder, "a `stancekit report` output folder"))
@@ -98,7 +104,7 @@ def _scan_folder(folder: Path, excluded: set[Path], scan: InputScan) -> None:
         elif name.startswith("."):
             scan.skipped.append(SkippedPath(path, "hidden" + (" folder" if path.is_dir() else " file")))
         elif path.is_dir():
-            _scan_folder(path, excluded, scan)
+            _scan_folder(path, excluded, scan, visited)
         elif not path.is_file():
             scan.skipped.append(SkippedPath(path, "not a regular file"))
         elif path.suffix.lower() not in READER_KINDS:
@@ -115,9 +121,9 @@ def stancekit_output(path: Path) -> str | None:
     kind = READER_KINDS.get(path.suffix.lower())
     try:
         with path.open("rb") as handle:
-            first = handle.readline(1 << 16).decode("utf-8-sig", "replace")
+            first = handle.readline(1 << 20).decode("utf-8-sig", "replace")
             while kind == "jsonl" and first and not first.strip():
-                first = handle.readline(1 << 16).decode("utf-8-sig", "replace")
+                first = handle.readline(1 << 20).decode("utf-8-sig", "replace")
     except OSError:
         return None  # the reader names the problem
     if kind == "jsonl" and all(f'"{key}"' in first for key in SENTENCE_RECORD_KEYS):

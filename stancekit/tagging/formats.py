@@ -273,7 +273,8 @@ def _iter_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 if current is not None:
                     yield start_line, current
                 start_line = line
-                current = {"doc_id": key[0], "sent_idx": key[1], "start": _number(row, "sentence_start", int, path, line),
+                current = {"doc_id": key[0], "sent_idx": key[1],
+                           "start": _number(row, "sentence_start", int, path, line),
                            "end": _number(row, "sentence_end", int, path, line), "text": row["sentence_text"],
                            "mentions": [], "meta": _json_field(row["meta"], path, line) if row.get("meta") else {}}
                 if row.get("sentiment"):

@@ -41,7 +41,8 @@ JOB_FILE = "job.json"
 class TagConfig:
     """What to read, which actors to find, which models to run and where to write."""
 
-    inputs: list[Path] = option(help="Coverage files (.txt, .jsonl, .csv) or folders.", argument=True)
+    inputs: list[Path] = option(help="Coverage files (.txt/.text, .jsonl/.ndjson, .csv/.tsv) or folders.",
+                                argument=True)
     model: Path = option(help="Stance model folder (from `stancekit train`).", flags=("--model", "-m"))
     actors: Path = option(help="Actor dictionary (YAML).", flags=("--actors", "-a"))
     output: Path = option(help="Output file; .jsonl, .csv (a row a mention) or .parquet. Re-run to resume.",
