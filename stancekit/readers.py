@@ -1,9 +1,12 @@
-"""Reading coverage: ``.txt``, ``.jsonl`` and ``.csv`` files, or folders of them.
+"""Reading coverage: text (``.txt``, ``.text``), JSONL (``.jsonl``, ``.ndjson``) and CSV
+(``.csv``, ``.tsv``) files, or folders of them (every file in a folder not read is named).
 
 Documents are streamed one at a time, so memory does not grow with the corpus (only the
 set of document ids seen is kept, to reject duplicates). Every problem is an
 :class:`~stancekit.errors.InputError` naming the file and line; with ``skip_bad=True`` the
-problem is handed to ``on_bad`` and reading goes on.
+problem is handed to ``on_bad`` and reading goes on. Every string a reader returns can be
+written back as UTF-8: bytes are decoded strictly, and a JSON escape of half a UTF-16 pair
+(a lone surrogate such as ``\\ud800``) is rejected by :func:`stancekit.io.parse_jsonl_line`.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from stancekit.errors import InputError
-from stancekit.io import invalid_unicode, parse_jsonl_line
+from stancekit.io import parse_jsonl_line
 from stancekit.records import Document
 
 READER_KINDS = {".txt": "text", ".text": "text", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "csv"}
@@ -215,8 +218,6 @@ def _make_document(record: dict[str, Any], path: Path, line: int | None, default
     date = meta.get("date")
     if date is not None and not (isinstance(date, str) and _DATE_RE.match(date)):
         raise InputError(path, f"'date' must start with YYYY-MM-DD, found {date!r}", line=line)
-    if reason := invalid_unicode(record):
-        raise InputError(path, reason, line=line, hint="fix or remove the record; --skip-bad skips it")
     source = f"{path}:{line}" if line is not None else str(path)
     return Document(id=doc_id, text=text, meta=meta, source=source)
 
