@@ -6,7 +6,7 @@ TORCH_SPEC ?= torch==2.13.0
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.stancekit-installed
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test bench labeling-picture clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check --select F,E9 stancekit tests bench
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# docs/labelstudio-labeling.png (the README's picture) from the browser test, never by hand
+labeling-picture: $(STAMP)
+	STANCEKIT_REFRESH_DOCS=1 $(BIN)/python -m pytest tests/test_browser_labeling.py -k mouse_and_hotkeys
 
 bench: $(STAMP)
 	$(BIN)/python bench/segment_mentions.py

@@ -50,6 +50,7 @@ import ahocorasick
 import yaml
 
 from stancekit.errors import ActorDictionaryError
+from stancekit.normalise import normalise, normalise_alias
 from stancekit.records import Mention
 
 ACTOR_TYPES = (
@@ -67,6 +68,7 @@ class Alias:
     text: str
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
+    common_word: bool = False  # the analyst allows a common word ("May") on purpose
 
     def window(self) -> tuple[dt.date, dt.date]:
         return (self.valid_from or _FAR_PAST, self.valid_to or _FAR_FUTURE)
@@ -165,6 +167,7 @@ class ActorDictionary:
             actors[actor.id] = actor
         problems.extend(_check_parents(actors))
         problems.extend(_check_alias_claims(actors))
+        problems.extend(_check_alias_words(actors))
         if problems:
             raise ActorDictionaryError(path, problems)
         warnings = [f"actor {a.id!r}: type {a.type!r} is not one of the standard types ({', '.join(ACTOR_TYPES)})"
@@ -188,14 +191,19 @@ def _parse_date(value: Any, where: str, problems: list[str]) -> dt.date | None:
 
 def _parse_alias(value: Any, where: str, problems: list[str]) -> Alias | None:
     if isinstance(value, str):
-        text, valid_from, valid_to = value, None, None
+        text, valid_from, valid_to, common_word = value, None, None, False
     elif isinstance(value, dict) and isinstance(value.get("text"), str):
-        unknown = set(value) - {"text", "valid_from", "valid_to"}
+        unknown = set(value) - {"text", "valid_from", "valid_to", "common_word"}
         if unknown:
-            problems.append(f"{where}: unknown alias field(s) {sorted(unknown)}; expected text, valid_from, valid_to")
+            problems.append(f"{where}: unknown alias field(s) {sorted(unknown)}; "
+                            "expected text, valid_from, valid_to, common_word")
         text = value["text"]
         valid_from = _parse_date(value.get("valid_from"), where, problems)
         valid_to = _parse_date(value.get("valid_to"), where, problems)
+        common_word = value.get("common_word", False)
+        if not isinstance(common_word, bool):
+            problems.append(f"{where}: common_word must be true or false, found {common_word!r}")
+            common_word = False
     else:
         problems.append(f"{where}: expected a string or {{text, valid_from, valid_to}}, found {value!r}")
         return None
@@ -205,7 +213,7 @@ def _parse_alias(value: Any, where: str, problems: list[str]) -> Alias | None:
     if valid_from and valid_to and valid_from > valid_to:
         problems.append(f"{where}: alias {text!r} has valid_from {valid_from} after valid_to {valid_to}")
         return None
-    return Alias(text, valid_from, valid_to)
+    return Alias(text, valid_from, valid_to, common_word)
 
 
 _ACTOR_FIELDS = {"id", "name", "type", "aliases", "demonyms", "parent", "description"}
@@ -269,7 +277,7 @@ def _check_alias_claims(actors: dict[str, Actor]) -> list[str]:
     claims: dict[str, list[tuple[str, Alias]]] = {}
     for actor in actors.values():
         for alias in actor.surface_forms():
-            owners = claims.setdefault(alias.text, [])
+            owners = claims.setdefault(normalise_alias(alias.text), [])
             if any(owner == actor.id for owner, _ in owners):
                 continue
             owners.append((actor.id, alias))
@@ -281,6 +289,41 @@ def _check_alias_claims(actors: dict[str, Actor]) -> list[str]:
                 if lo_a <= hi_b and lo_b <= hi_a:
                     problems.append(f"alias {text!r} is claimed by both {id_a!r} and {id_b!r} "
                                     "(give it to one actor, or disjoint valid_from/valid_to windows)")
+    return problems
+
+
+# English function words: as an alias each would match almost every sentence ("the": 113 false
+# mentions in the seed article). Compared case-insensitively, except that an all-capital alias
+# of two letters or more is an acronym ("US" is not "us").
+COMMON_WORDS = frozenset("""
+a about above after again against all am an and any are as at be because been before being below
+between both but by can could did do does doing down during each few for from further had has have
+having he her here hers herself him himself his how i if in into is it its itself just me more most
+my myself no nor not now of off on once only or other our ours ourselves out over own same she
+should so some such than that the their theirs them themselves then there these they this those
+through to too under until up very was we were what when where which while who whom why will with
+would you your yours yourself yourselves may might must shall one two new said says also
+""".split())
+
+
+def _is_common_word(text: str) -> bool:
+    if len(text) > 1 and text.isupper():
+        return False
+    return text.lower() in COMMON_WORDS
+
+
+def _check_alias_words(actors: dict[str, Actor]) -> list[str]:
+    """No alias may be punctuation only; a common word only where the analyst says so."""
+    problems = []
+    for actor in actors.values():
+        allowed = {alias.text for alias in actor.aliases if alias.common_word}
+        for text in dict.fromkeys(alias.text for alias in actor.surface_forms()):
+            if not any(ch.isalnum() for ch in text):
+                problems.append(f"actor {actor.id!r}: alias {text!r} has no letter or digit; remove it")
+            elif _is_common_word(text) and text not in allowed:
+                problems.append(
+                    f"actor {actor.id!r}: alias {text!r} is a common word and would match almost every sentence; "
+                    f"remove it, or if you mean it write it as {{text: {text}, common_word: true}}")
     return problems
 
 
@@ -305,7 +348,7 @@ class DictionaryMatcher:
         table: dict[str, list[tuple[str, Alias]]] = {}
         for actor in dictionary:
             for alias in actor.surface_forms():
-                for form in _variants(alias.text):
+                for form in _variants(normalise_alias(alias.text)):
                     owners = table.setdefault(form, [])
                     if (actor.id, alias) not in owners:
                         owners.append((actor.id, alias))
@@ -320,18 +363,27 @@ class DictionaryMatcher:
     def find(self, text: str, *, date: dt.date | None = None) -> list[Mention]:
         if not self.dictionary.actors:
             return []
+        normalised = normalise(text)
+        norm = normalised.text
         candidates: list[tuple[int, int, str]] = []
-        for last, (length, owners) in self._automaton.iter(text):
+        for last, (length, owners) in self._automaton.iter(norm):
             start, end = last + 1 - length, last + 1
-            if (start > 0 and text[start - 1].isalnum()) or (end < len(text) and text[end].isalnum()):
+            if (start > 0 and norm[start - 1].isalnum()) or (end < len(norm) and norm[end].isalnum()):
                 continue
             actor_id = next((owner for owner, alias in owners if alias.valid_on(date)), None)
             if actor_id is not None:
                 candidates.append((start, end, actor_id))
         candidates.sort(key=lambda c: (c[0] - c[1], c[0]))  # longest first, then leftmost
+        # a character map of what is taken: each test costs the alias length, not the mentions so far
+        occupied = bytearray(len(norm))
         taken: list[tuple[int, int, str]] = []
         for start, end, actor_id in candidates:
-            if all(end <= s or start >= e for s, e, _ in taken):
+            if not any(occupied[start:end]):
+                occupied[start:end] = b"\x01" * (end - start)
                 taken.append((start, end, actor_id))
         taken.sort()
-        return [Mention(actor=a, start=s, end=e, text=text[s:e]) for s, e, a in taken]
+        mentions = []
+        for start, end, actor_id in taken:
+            s, e = normalised.original_span(start, end)
+            mentions.append(Mention(actor=actor_id, start=s, end=e, text=text[s:e]))
+        return mentions

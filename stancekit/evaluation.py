@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stancekit.errors import ConfigError
-from stancekit.examples import DATA_FORMATS, load_examples, require_labels
+from stancekit.examples import DATA_FORMATS, DataFormat, Split, load_examples, require_labels
 from stancekit.models.options import InferenceOptions
 from stancekit.options import nested, option
 from stancekit.records import Example
@@ -74,8 +74,8 @@ class EvaluateConfig:
     model: Path = option(help="Model folder (from `stancekit train`).", flags=("--model", "-m"))
     data: list[Path] = option(help="Labelled data: NewsMTSC file/folder or gold dataset folder/parquet; "
                               "repeat to pool.", flags=("--data", "-d"))
-    data_format: str = option("auto", help="auto (by extension/contents), newsmtsc or gold.", flags=("--format",))
-    split: str = option("test", help="Split to read from folders: test, validation or train.")
+    data_format: DataFormat = option("auto", help="auto (by extension/contents), newsmtsc or gold.", flags=("--format",))
+    split: Split = option("test", help="Split to read from folders: test, validation or train.")
     inference: InferenceOptions = nested(InferenceOptions)
 
     def __post_init__(self) -> None:

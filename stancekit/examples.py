@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from stancekit import gold_dataset
 from stancekit.errors import InputError
@@ -22,7 +22,8 @@ from stancekit.labels import NEWSMTSC_POLARITY, Task
 from stancekit.records import Example, Mention, Sentence
 
 DataFormat = Literal["auto", "newsmtsc", "gold"]
-DATA_FORMATS = ("auto", "newsmtsc", "gold")
+DataFormat = Literal["auto", "newsmtsc", "gold"]
+DATA_FORMATS: tuple[str, ...] = get_args(DataFormat)
 Split = Literal["train", "validation", "test"]
 # NewsMTSC ships train.jsonl, dev_rw/dev_mt and (outside shared/) test_rw/test_mt
 NEWSMTSC_SPLITS: dict[str, tuple[str, ...]] = {

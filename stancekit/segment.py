@@ -73,25 +73,36 @@ def _trim(text: str, start: int, end: int) -> Span | None:
     return (start, end) if start < end else None
 
 
-def _is_heading(line: str) -> bool:
-    stripped = line.strip()
-    if not stripped or stripped[-1] in _TERMINAL:
-        return False
-    return len(stripped.split()) <= _HEADING_MAX_WORDS
+_NON_WS = re.compile(f"[^{_WS}]")
 
 
 def _split_headings(text: str, start: int, end: int) -> list[Span]:
-    """Split a segment after each heading line it contains (single-newline headings)."""
+    """Split a segment after each heading line it contains (single-newline headings).
+
+    A heading is the text since the last cut when it has at most ``_HEADING_MAX_WORDS`` words
+    and no final punctuation, and the next line starts like a sentence. Words are counted line
+    by line and the scan stops once a cut can no longer happen, so this is linear in the text.
+    """
     pieces: list[Span] = []
-    cursor = start
+    cursor = line_start = start
+    words, last_char = 0, ""
     newline = text.find("\n", cursor, end)
     while newline != -1:
-        line = text[cursor:newline]
-        rest = text[newline + 1:end].lstrip(_WS)
-        if rest and _is_heading(line) and (rest[0].isupper() or rest[0] in "\"“‘'«"):
+        line = text[line_start:newline]
+        words += len(line.split())
+        if words > _HEADING_MAX_WORDS:
+            break
+        stripped = line.strip()
+        if stripped:
+            last_char = stripped[-1]
+        following = _NON_WS.search(text, newline + 1, end)
+        if words and last_char not in _TERMINAL and following is not None and (
+                following.group().isupper() or following.group() in "\"“‘'«"):
             pieces.append((cursor, newline))
             cursor = newline + 1
-        newline = text.find("\n", newline + 1, end)
+            words, last_char = 0, ""
+        line_start = newline + 1
+        newline = text.find("\n", line_start, end)
     pieces.append((cursor, end))
     return pieces
 
@@ -101,11 +112,11 @@ def _merge_false_splits(text: str, spans: list[Span]) -> list[Span]:
     for span in spans:
         if merged:
             prev_start, prev_end = merged[-1]
-            prev_text = text[prev_start:prev_end]
+            prev_tail = text[max(prev_start, prev_end - 5):prev_end]  # enough for "\ba.m." (merges must stay linear)
             head = text[span[0]:span[1]]
             same_paragraph = "\n" not in text[prev_end:span[0]]
             if same_paragraph and (
-                head.split(maxsplit=1)[0].islower() or (_TIME_ABBREV.search(prev_text) and _TIME_FOLLOWER.match(head))
+                head.split(maxsplit=1)[0].islower() or (_TIME_ABBREV.search(prev_tail) and _TIME_FOLLOWER.match(head))
             ):
                 merged[-1] = (prev_start, span[1])
                 continue

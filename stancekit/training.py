@@ -15,24 +15,26 @@ import time
 import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from stancekit.errors import ConfigError
 from stancekit.evaluation import evaluate_examples
-from stancekit.examples import (DATA_FORMATS, ExampleSet, detect_format, load_examples, read_newsmtsc, require_labels,
+from stancekit.examples import (DATA_FORMATS, DataFormat, ExampleSet, detect_format, load_examples, read_newsmtsc, require_labels,
                                 split_names)
 from stancekit.io import file_sha256
-from stancekit.labels import TASK_LABELS
+from stancekit.labels import TASK_LABELS, Task
 from stancekit.model_card import write_model_card
 from stancekit.models.manifest import DEFAULT_BASE_MODEL, Manifest
 from stancekit.models.manifest import KINDS as MODEL_KINDS
+from stancekit.models.manifest import ModelKind
 from stancekit.options import option
 from stancekit.records import Example
 
 if TYPE_CHECKING:
     from stancekit.models.base import Classifier, Predictor
 
-STANCE_SCHEMES = ("span-pool", "pair")
+InputScheme = Literal["span-pool", "pair"]
+STANCE_SCHEMES: tuple[str, ...] = get_args(InputScheme)
 
 
 @dataclass
@@ -42,14 +44,14 @@ class TrainConfig:
     data: list[Path] = option(help="Training data: a NewsMTSC folder/file or a gold dataset folder (its train "
                               "split); repeat to combine sources.", flags=("--data", "-d"))
     output: Path = option(help="Model folder to write, e.g. models/<name>.", flags=("--output", "-o"))
-    model: str = option("transformer", help="transformer or baseline (scikit-learn).")
-    task: str = option("stance", help="stance (per mention) or sentiment (per sentence).")
+    model: ModelKind = option("transformer", help="transformer or baseline (scikit-learn).")
+    task: Task = option("stance", help="stance (per mention) or sentiment (per sentence).")
     validation: list[Path] | None = option(None, help="Validation data (default: the sources' validation splits, "
                                            "else 10% of train documents).")
-    data_format: str = option("auto", help="auto (by extension/contents), newsmtsc or gold.", flags=("--format",))
+    data_format: DataFormat = option("auto", help="auto (by extension/contents), newsmtsc or gold.", flags=("--format",))
     base_model: str = option(DEFAULT_BASE_MODEL, help="Hugging Face id, local folder, or a stancekit transformer "
                              "model to continue from (default: offline all-MiniLM-L6-v2).")
-    input_scheme: str = option("span-pool", help="span-pool (all mentions, one pass) or pair.", flags=("--input",))
+    input_scheme: InputScheme = option("span-pool", help="span-pool (all mentions, one pass) or pair.", flags=("--input",))
     # validation macro-F1 on NewsMTSC dev still rose from epoch 3 to 4 (docs/experiments.md)
     epochs: float = option(4.0, help="Training epochs (early stopping may end sooner).")
     max_steps: int = option(-1, help="Stop after this many steps (-1: no limit).")

@@ -109,7 +109,7 @@ def test_actors_check_and_list(seed_actors_path, tmp_path):
     result = runner.invoke(app, ["actors", "check", str(seed_actors_path)])
     assert result.exit_code == 0 and "OK, 54 actors" in result.stdout
     bad = tmp_path / "bad.yaml"
-    bad.write_text("actors:\n  - {id: a, name: A, type: state, parent: b}\n"
+    bad.write_text("actors:\n  - {id: a, name: Aa, type: state, parent: b}\n"
                    "  - {id: b, name: B, type: state, parent: a}\n", encoding="utf-8")
     result = runner.invoke(app, ["actors", "check", str(bad)])
     assert result.exit_code == 1 and "parent cycle: a -> b -> a" in result.stderr

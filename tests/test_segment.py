@@ -90,6 +90,15 @@ def test_no_seed_sentence_boundary_falls_inside_an_actor_name(seed_text, seed_ac
         ("A wrapped line of body text that goes on\nand ends here.",
          ["A wrapped line of body text that goes on\nand ends here."]),
         ("“We will fight. We will win,” he said. Baku agreed.", ["“We will fight. We will win,” he said.", "Baku agreed."]),
+        # a heading over two short lines: the words since the last cut are counted across lines
+        ("Breaking news from\nthe front line\nRussia sold fewer arms.",
+         ["Breaking news from\nthe front line", "Russia sold fewer arms."]),
+        # hard-wrapped body text: past twelve words a short line followed by a capital is no heading
+        ("Officials in the region said on Sunday that the fighting had spread to several\nnew\nVillages burned.",
+         ["Officials in the region said on Sunday that the fighting had spread to several\nnew\nVillages burned."]),
+        # a time abbreviation after many merged lower-case continuations still holds
+        ("It began approx. at dawn and approx. at noon and ended at 3 p.m. Monday. Baku agreed.",
+         ["It began approx. at dawn and approx. at noon and ended at 3 p.m. Monday.", "Baku agreed."]),
     ],
 )
 def test_news_fixes(text, expected):

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import stancekit
+from cli_commands import commands, groups
 
 PACKAGE = Path(stancekit.__file__).resolve().parent
 
@@ -83,10 +84,15 @@ def test_the_cycle_check_finds_a_cycle() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
-def test_help_imports_neither_torch_nor_the_label_studio_sdk() -> None:
-    code = ("import sys; from stancekit.cli import app; from typer.testing import CliRunner; "
-            "assert CliRunner().invoke(app, ['--help']).exit_code == 0; "
-            "print(sorted(m for m in ('torch', 'transformers', 'label_studio_sdk', 'numpy', 'datasets') "
-            "if m in sys.modules))")
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert loaded.strip() == "[]"
+def test_no_help_imports_torch_numpy_or_the_label_studio_sdk() -> None:
+    """`stancekit --help`, `--version` and every command's --help stay light (lazy imports)."""
+    code = ("import sys; from cli_commands import commands, groups; from stancekit.cli import app; "
+            "from typer.testing import CliRunner; "
+            "paths = [p for p, _ in groups()] + [p for p, _ in commands()]; "
+            "assert all(CliRunner().invoke(app, [*p, '--help']).exit_code == 0 for p in paths); "
+            "assert CliRunner().invoke(app, ['--version']).exit_code == 0; "
+            "print(len(paths), sorted(m for m in ('torch', 'transformers', 'label_studio_sdk', 'numpy', 'datasets', "
+            "'sklearn', 'pandas', 'rich') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            cwd=Path(__file__).parent).stdout
+    assert loaded.strip() == f"{len(list(groups())) + len(list(commands()))} []"

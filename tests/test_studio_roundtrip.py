@@ -105,8 +105,14 @@ def test_round_trip(studio, annotator_tokens, coverage, seed_actors_path, tmp_pa
 
     out = tmp_path / "pulled"
     with studio.client() as admin:
-        pulled = pull(PullConfig(project=title, out_dir=out, actors=seed_actors_path), admin)
+        heard: list[tuple[str, float]] = []
+        pulled = pull(PullConfig(project=title, out_dir=out, actors=seed_actors_path), admin,
+                      progress=lambda stage, amount: heard.append((stage, amount)))
     raw = json.loads(pulled.raw_path.read_text(encoding="utf-8"))
+    # progress: the snapshot's build (if it took a poll), then the bytes downloaded, up to the file's size
+    stages = [stage for stage, _ in heard]
+    assert stages == sorted(stages) and stages[-1] == "downloading"
+    assert heard[-1][1] == pulled.raw_path.stat().st_size
     assert len(raw) == 4 and pulled.raw_path.parent == out / "raw"
 
     def rows(who, kind):
@@ -144,7 +150,7 @@ def test_round_trip(studio, annotator_tokens, coverage, seed_actors_path, tmp_pa
 
     with studio.client() as admin:
         adj = adjudicate(AdjudicateConfig(project=title, actors=seed_actors_path, pulled_dir=out), admin)
-        again = adjudicate(AdjudicateConfig(project=title, actors=seed_actors_path, pulled_dir=out), admin)
+        again = adjudicate(AdjudicateConfig(project=title, pulled_dir=out), admin)  # the pull's dictionary
         review = {t["data"]["task_key"]: t for t in admin.iter_tasks(adj.project_id)}
         assert (adj.disputed, adj.pushed, again.pushed, again.already_there) == (2, 2, 0, 2)
         assert sorted(review) == sorted([K2, K3])

@@ -24,7 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from stancekit.active.strategies import DEFAULT_STRATEGY, STRATEGIES, certainty, make_strategy, spread_over_documents
+from stancekit.active import DEFAULT_STRATEGY, StrategyName
+from stancekit.active.strategies import STRATEGIES, certainty, make_strategy, spread_over_documents
 from stancekit.errors import ConfigError
 from stancekit.records import Mention, Sentence
 from stancekit.studio.client import StudioClient
@@ -39,7 +40,7 @@ class RankConfig:
 
     project: str
     model: Path
-    strategy: str = DEFAULT_STRATEGY
+    strategy: StrategyName = DEFAULT_STRATEGY
     spread_documents: bool = False
     limit: int | None = None
     apply: bool = False

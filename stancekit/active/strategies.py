@@ -23,10 +23,11 @@ full order. The two formulas are a few lines of numpy.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, get_args
 
 import numpy as np
 
+from stancekit.active import StrategyName
 from stancekit.errors import ConfigError
 from stancekit.margins import top_two_margins
 
@@ -100,8 +101,7 @@ class Random:
         return [int(i) for i in np.random.default_rng(self.seed).permutation(len(probabilities))]
 
 
-STRATEGIES = ("breaking-ties", "entropy", "random")
-DEFAULT_STRATEGY = "breaking-ties"
+STRATEGIES: tuple[str, ...] = get_args(StrategyName)
 
 
 def make_strategy(name: str, *, seed: int = 0) -> QueryStrategy:

@@ -1,8 +1,10 @@
 """Inter-annotator agreement from annotation records (Label Studio Community Edition has none).
 
 Units: a stance unit is (task, actor span); a sentiment unit is the task. Krippendorff's alpha
-(nominal, missing values allowed), pairwise Cohen's kappa, and per annotator: counts, time, and
-a confusion table against the majority. "unclear" is a category like any other here.
+(nominal, missing values allowed), pairwise Cohen's kappa, and per annotator: counts, time, a
+confusion table against the majority, and how often the annotator kept the model's pre-filled
+answer (or, where the push kept it hidden, gave the same answer unprompted). "unclear" is a
+category like any other here.
 """
 
 from __future__ import annotations
@@ -13,9 +15,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-
-import krippendorff
-import numpy as np
 
 ALPHA_WARNING = 0.667  # Krippendorff: below this, draw no conclusions from the labels
 
@@ -53,6 +52,9 @@ def krippendorff_alpha(table: dict[Unit, dict[str, str]]) -> float | None:
     labels = sorted({label for answers in paired for label in answers.values()})
     if len(annotators) < 2 or not paired or len(labels) < 2:
         return None
+    import krippendorff
+    import numpy as np
+
     code = {label: i for i, label in enumerate(labels)}
     matrix = np.full((len(annotators), len(paired)), np.nan)
     for j, answers in enumerate(paired):
@@ -119,13 +121,34 @@ def agreement(records: list[dict[str, Any]]) -> AgreementReport:
     return report
 
 
+MODEL_COUNTS = ("shown", "kept", "hidden", "matched")
+
+
+def _count_model_answer(counts: dict[str, int], record: dict[str, Any]) -> None:
+    """Shown (pre-filled) answers kept, or hidden answers the annotator matched unprompted."""
+    same = record["label"] == record["model_label"]
+    if record.get("model_shown"):
+        counts["shown"] += 1
+        counts["kept"] += same
+    else:
+        counts["hidden"] += 1
+        counts["matched"] += same
+
+
+def model_shares(counts: dict[str, int]) -> dict[str, float | None]:
+    """kept_share: of the pre-filled answers, those left as the model gave them; matched_share: of the
+    answers given unprompted (spans-only push), those equal to the model's. None where there were none."""
+    return {"kept_share": counts["kept"] / counts["shown"] if counts["shown"] else None,
+            "matched_share": counts["matched"] / counts["hidden"] if counts["hidden"] else None}
+
+
 def per_annotator(records: list[dict[str, Any]], tables: dict[str, dict[Unit, dict[str, str]]]) -> dict[str, Any]:
     stats: dict[str, dict[str, Any]] = {}
     lead: dict[str, dict[Any, float]] = defaultdict(dict)
     for record in records:
         who = record["annotator"]
         entry = stats.setdefault(who, {"tasks": set(), "skipped": 0, "stance": 0, "sentiment": 0, "unclear": 0,
-                                       "added_spans": 0, "deleted_spans": 0})
+                                       "added_spans": 0, "deleted_spans": 0, "model": {}})
         kind = record["kind"]
         if kind == "skipped":
             entry["skipped"] += 1
@@ -134,6 +157,8 @@ def per_annotator(records: list[dict[str, Any]], tables: dict[str, dict[Unit, di
         if kind in ("stance", "sentiment") and record.get("label") is not None:
             entry[kind] += 1
             entry["unclear"] += record["label"] == "unclear"
+            if record.get("model_label") is not None:
+                _count_model_answer(entry["model"].setdefault(kind, dict.fromkeys(MODEL_COUNTS, 0)), record)
         entry["added_spans"] += kind == "stance" and record.get("origin") == "added"
         entry["deleted_spans"] += kind == "span_deleted"
         lead[who][record.get("annotation_id")] = float(record.get("lead_time") or 0.0)
@@ -143,6 +168,8 @@ def per_annotator(records: list[dict[str, Any]], tables: dict[str, dict[Unit, di
         entry["seconds_total"] = round(sum(times), 1)
         entry["seconds_median"] = round(statistics.median(times), 1) if times else None
         entry["confusion"] = {}
+        for counts in entry["model"].values():
+            counts.update(model_shares(counts))
     for kind, table in tables.items():
         for answers in table.values():
             if len(answers) < 2:

@@ -16,14 +16,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
 from stancekit.annotation.agreement import majority
+from stancekit.annotation.origins import Span
 from stancekit.errors import ConfigError
 from stancekit.labels import STANCE_ANNOTATOR_ONLY
 
-POLICIES = ("all", "ties")
-Span = tuple[str, int, int]  # actor, start, end
+Policy = Literal["all", "ties"]
+POLICIES: tuple[str, ...] = get_args(Policy)
 
 
 @dataclass

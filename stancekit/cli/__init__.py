@@ -5,7 +5,7 @@ from stancekit.cli._app import app
 
 
 def main() -> None:
-    app()
+    app(prog_name="stancekit")
 
 
 __all__ = ["app", "main"]

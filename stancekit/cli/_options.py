@@ -3,6 +3,8 @@
 ``@config_command(TagConfig)`` gives a command one option per field with help (nested option
 dataclasses flattened), builds the config from them and passes it as the command's ``config``
 argument; the command's other parameters (output switches such as ``--json``) stay its own.
+A field typed with a ``Literal`` (or an ``Enum``) becomes a choice: typer lists and completes its
+values and refuses any other as a usage error (exit 2); the dataclass still checks it for Python callers.
 """
 
 from __future__ import annotations

@@ -8,10 +8,9 @@ from typing import Annotated
 
 import typer
 
-from stancekit.cli._app import app, cli_errors
+from stancekit.cli._app import cli_errors, command_group
 
-actors_app = typer.Typer(help="Validate and inspect actor dictionaries.", no_args_is_help=True)
-app.add_typer(actors_app, name="actors")
+actors_app = command_group("actors", "Validate and inspect actor dictionaries.")
 
 DictionaryPath = Annotated[Path, typer.Argument(help="Actor dictionary (YAML).")]
 

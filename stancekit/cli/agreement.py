@@ -17,6 +17,10 @@ def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
+def _share(part: int, whole: int) -> str:
+    return "-" if not whole else f"{part} ({part / whole:.0%})"
+
+
 @app.command()
 @cli_errors
 def agreement(
@@ -50,6 +54,14 @@ def agreement(
         people.add_row(who, *(str(s[k]) for k in ("tasks", "skipped", "stance", "sentiment", "unclear", "added_spans",
                                                   "deleted_spans", "seconds_total", "seconds_median")))
     console.print(people)
+    model = Table("annotator", "answer", "pre-filled", "kept", "hidden (spans only)", "same answer unprompted",
+                  title="The model's answers")
+    for who, s in sorted(report.annotators.items()):
+        for kind, counts in sorted(s["model"].items()):
+            model.add_row(who, kind, str(counts["shown"]), _share(counts["kept"], counts["shown"]),
+                          str(counts["hidden"]), _share(counts["matched"], counts["hidden"]))
+    if model.rows:
+        console.print(model)
     for who, s in sorted(report.annotators.items()):
         for kind, rows in s["confusion"].items():
             confusion = Table("annotator said", *sorted({m for r in rows.values() for m in r}),

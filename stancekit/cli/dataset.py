@@ -8,10 +8,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from stancekit.cli._app import app, cli_errors
+from stancekit.cli._app import cli_errors, command_group
 
-dataset_app = typer.Typer(help="Build gold datasets from pulled annotations.", no_args_is_help=True)
-app.add_typer(dataset_app, name="dataset")
+dataset_app = command_group("dataset", "Build gold datasets from pulled annotations.")
 
 
 @dataset_app.command("build")

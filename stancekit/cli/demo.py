@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
-
 from stancekit.cli._app import app, cli_errors
 from stancekit.cli._options import config_command
 from stancekit.demo import DemoConfig
@@ -16,6 +12,10 @@ from stancekit.demo import DemoConfig
 @config_command(DemoConfig)
 def demo(config: DemoConfig) -> None:
     """Run stancekit on the seed coverage: actors, Label Studio tasks, a quick model, tags and a report."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
     from stancekit.demo import summarise_mentions, tag_seed
     from stancekit.demo.studio import push_seed
 
@@ -57,6 +57,8 @@ def demo(config: DemoConfig) -> None:
 
 def _snippet(text: str, span: tuple[int, int], width: int = 70) -> str:
     """The mention in bold with some context on each side, cut to about ``width`` characters."""
+    from rich.markup import escape
+
     start, end = span
     room = max(0, width - (end - start)) // 2
     left, right = max(0, start - room), min(len(text), end + room)

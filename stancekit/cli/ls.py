@@ -9,15 +9,15 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from stancekit.cli._app import app, cli_errors
+from stancekit.active import DEFAULT_STRATEGY, StrategyName
+from stancekit.annotation.gold import Policy
+from stancekit.cli._app import cli_errors, command_group
 from stancekit.cli._studio_options import Actors, Project, Token, Url
 
 if TYPE_CHECKING:
     from stancekit.studio.parse import ParsedExport
 
-ls_app = typer.Typer(help="Annotate in Label Studio: push tasks, pull labels, adjudicate disputes.",
-                     no_args_is_help=True)
-app.add_typer(ls_app, name="ls")
+ls_app = command_group("ls", "Annotate in Label Studio: push tasks, pull labels, adjudicate disputes.")
 
 
 @ls_app.command()
@@ -28,6 +28,10 @@ def push(
     project: Project,
     model: Annotated[Optional[list[Path]], typer.Option("--model", "-m", help="A trained stancekit model "
                      "(stance or sentiment) whose answers pre-fill the tasks; repeat for both.")] = None,
+    prefill: Annotated[bool, typer.Option("--prefill/--spans-only", help="Pre-fill the --model answers (stance "
+                       "per span, sentiment), or pre-annotate only the actor spans and keep the answers hidden (the "
+                       "agreement report then shows how often annotators, unprompted, gave the model's answer).")]
+        = True,
     overlap: Annotated[int, typer.Option(help="Annotations wanted per task (Label Studio maximum_annotations).")] = 1,
     batch_size: Annotated[int, typer.Option(help="Tasks per import request.")] = 500,
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Report bad documents and go on.")] = False,
@@ -39,7 +43,7 @@ def push(
     from stancekit.studio.push import PushConfig, push as push_job
 
     config = PushConfig(project=project, inputs=inputs, actors=actors, models=model or [], overlap=overlap,
-                        batch_size=batch_size, skip_bad=skip_bad)
+                        batch_size=batch_size, skip_bad=skip_bad, prefill=prefill)
     with StudioClient(url, token) as client:
         summary = push_job(config, client)
     print(f"project {summary.project_id}: pushed {summary.pushed} task(s), {summary.already_there} already there, "
@@ -73,11 +77,11 @@ def pull(
 ) -> None:
     """Export the project (full JSON snapshot, kept verbatim under raw/) and parse it into annotation records."""
     from stancekit.studio.client import StudioClient
-    from stancekit.studio.pull import PullConfig, pull as pull_job
+    from stancekit.studio.pull import PullConfig, SnapshotProgress, pull as pull_job
 
-    with StudioClient(url, token) as client:
+    with StudioClient(url, token) as client, SnapshotProgress() as progress:
         print(f"exporting {project!r} from {client.url} (a snapshot of every task)...", file=sys.stderr)
-        result = pull_job(PullConfig(project=project, out_dir=out, actors=actors), client)
+        result = pull_job(PullConfig(project=project, out_dir=out, actors=actors), client, progress=progress)
     print(f"saved {result.raw_path}", file=sys.stderr)
     _report(result.parsed, result.out_dir)
 
@@ -89,7 +93,7 @@ def parse(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for tasks/annotations JSONL.")],
     actors: Annotated[Optional[Path], typer.Option("--actors", "-a", help="Actor dictionary.")] = None,
 ) -> None:
-    """Parse a saved export again (offline), e.g. after extending the actor dictionary."""
+    """Parse a saved export again offline (after extending the actor dictionary, say)."""
     from stancekit.studio.pull import parse_saved
 
     _report(parse_saved(export, out, actors=actors), out)
@@ -99,10 +103,11 @@ def parse(
 @cli_errors
 def adjudicate(
     project: Project,
-    actors: Actors,
+    actors: Annotated[Optional[Path], typer.Option("--actors", "-a", help="Actor dictionary (default: the one the "
+                      "pull used, if unchanged since).")] = None,
     pulled: Annotated[Optional[Path], typer.Option("--pulled", help="Folder written by ls pull "
                       "(default datasets/<project>).")] = None,
-    policy: Annotated[str, typer.Option(help="'all': every disagreement; 'ties': only units without a majority.")]
+    policy: Annotated[Policy, typer.Option(help="all: every disagreement; ties: only units without a majority.")]
         = "all",
     url: Url = None,
     token: Token = None,
@@ -139,8 +144,8 @@ def rank(
     project: Project,
     model: Annotated[Path, typer.Option("--model", "-m", help="The trained stancekit stance model that scores "
                      "the tasks.")],
-    strategy: Annotated[str, typer.Option(help="breaking-ties (smallest gap between the two likeliest labels "
-                        "first), entropy or random.")] = "breaking-ties",
+    strategy: Annotated[StrategyName, typer.Option(help="breaking-ties (smallest gap between the two likeliest "
+                        "labels first), entropy or random.")] = DEFAULT_STRATEGY,
     spread_documents: Annotated[bool, typer.Option("--spread-documents", help="Round-robin over documents: "
                                 "every document's best task before any document's second.")] = False,
     limit: Annotated[Optional[int], typer.Option(help="Rank (and apply) only the first N tasks.")] = None,

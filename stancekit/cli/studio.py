@@ -8,13 +8,11 @@ from typing import Annotated
 
 import typer
 
-from stancekit.cli._app import app, cli_errors
+from stancekit.cli._app import cli_errors, command_group
 from stancekit.studio.connection import TOKEN_ENV, URL_ENV, studio_token
 from stancekit.studio.server import ServerConfig, start_server, stop_recorded, write_state
 
-studio_app = typer.Typer(help="Run a local Label Studio (127.0.0.1, SQLite, data kept in one folder).",
-                         no_args_is_help=True)
-app.add_typer(studio_app, name="studio")
+studio_app = command_group("studio", "Run a local Label Studio (127.0.0.1, SQLite, data kept in one folder).")
 
 DataDir = Annotated[Path, typer.Option("--data-dir", help="Where the server keeps its database and files.")]
 

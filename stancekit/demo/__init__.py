@@ -17,7 +17,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from stancekit.errors import ConfigError
 from stancekit.options import option
@@ -26,7 +26,8 @@ from stancekit.studio import connection
 
 REPO = Path(__file__).resolve().parents[2]  # the checkout, when stancekit runs from one
 REPO_SEEDS = REPO / "seeds"
-STUDIO_MODES = ("auto", "start", "off")
+StudioMode = Literal["auto", "start", "off"]
+STUDIO_MODES: tuple[str, ...] = get_args(StudioMode)
 
 
 def find_seeds(seeds_dir: Path | None = None) -> Path:
@@ -52,7 +53,7 @@ class DemoConfig:
     actors: Path | None = option(None, help="Actor dictionary (default: the seed folder's).")
     output_dir: Path = option(Path("demo-output"), help="Folder for the tags and the report.",
                               flags=("--output", "-o"))
-    studio: str = option("auto", help="Label Studio: auto (push if one answers), start (start one if none "
+    studio: StudioMode = option("auto", help="Label Studio: auto (push if one answers), start (start one if none "
                          "answers), off.")
     studio_url: str | None = option(None, help="Label Studio URL (default: $LABEL_STUDIO_URL, else "
                                     "http://127.0.0.1:8080; token in $LABEL_STUDIO_API_KEY).", show_default=False)

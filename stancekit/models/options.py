@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 from stancekit.errors import ConfigError
 from stancekit.options import option
 
-PRECISIONS = ("fp32", "int8")
+Precision = Literal["fp32", "int8"]
+PRECISIONS: tuple[str, ...] = get_args(Precision)
 DEFAULT_RECHECK_MARGIN = 0.2  # chosen on NewsMTSC train by bench/int8_recheck.py
 
 
@@ -24,7 +26,7 @@ class InferenceOptions:
 
     device: str = option("auto", help="auto (GPU when present), cpu, cuda, cuda:1...")
     batch_size: int = option(64, help="Mentions (stance) or sentences (sentiment) per model batch.")
-    precision: str = option("fp32", help="fp32, or int8 (transformer on CPU; unsure sentences redone in fp32).")
+    precision: Precision = option("fp32", help="fp32, or int8 (transformer on CPU; unsure sentences redone in fp32).")
     recheck_margin: float = option(DEFAULT_RECHECK_MARGIN, help="With int8: redo in fp32 the sentences whose top "
                                    "two labels are closer than this (0: never).")
 

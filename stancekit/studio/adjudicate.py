@@ -15,13 +15,13 @@ from typing import Any
 
 from stancekit.actors import ActorDictionary
 from stancekit.annotation.adjudication import answers_text, disputed_tasks
-from stancekit.annotation.gold import POLICIES, TaskAnswers, resolve
+from stancekit.annotation.gold import POLICIES, Policy, TaskAnswers, resolve
 from stancekit.errors import ConfigError
 from stancekit.io import read_jsonl
 from stancekit.records import Mention
 from stancekit.studio.client import StudioClient
 from stancekit.studio.config import LabelingConfig
-from stancekit.studio.pull import ANNOTATIONS_FILE, TASKS_FILE, slug
+from stancekit.studio.pull import ANNOTATIONS_FILE, TASKS_FILE, pulled_actors, slug
 from stancekit.studio.push import ensure_project, existing_keys, import_new
 from stancekit.studio.tasks import region_id, sentiment_result, span_result, stance_result
 
@@ -39,20 +39,20 @@ class AdjudicateConfig:
     """Which pulled project to review, with which dictionary, under which dispute policy."""
 
     project: str
-    actors: Path
+    actors: Path | None = None  # default: the dictionary the pull used (its manifest), if unchanged since
     pulled_dir: Path | None = None  # default: datasets/<slug of project>
-    policy: str = "all"
+    policy: Policy = "all"
     batch_size: int = 500
 
     def __post_init__(self) -> None:
         if self.policy not in POLICIES:
             raise ConfigError(f"unknown dispute policy {self.policy!r}; expected one of {POLICIES}")
-        self.actors = Path(self.actors)
         self.pulled_dir = Path(self.pulled_dir) if self.pulled_dir is not None else Path("datasets") / slug(self.project)
         for name in (TASKS_FILE, ANNOTATIONS_FILE):
             if not (self.pulled_dir / name).is_file():
                 raise ConfigError(f"{self.pulled_dir / name} not found; run stancekit ls pull --project "
                                   f"{self.project!r} first")
+        self.actors = Path(self.actors) if self.actors is not None else pulled_actors(self.pulled_dir)
 
 
 @dataclass

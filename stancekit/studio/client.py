@@ -227,9 +227,14 @@ class StudioClient:
         return int(body.task_count or 0)
 
     # -- export --------------------------------------------------------------------------
-    def export_snapshot(self, project_id: int, dest: Path, *, poll_seconds: float = 1.0,
-                        timeout: float = 3600.0) -> Path:
-        """Create a full JSON export snapshot and stream it, byte for byte, to ``dest``."""
+    def export_snapshot(self, project_id: int, dest: Path, *, poll_seconds: float = 1.0, timeout: float = 3600.0,
+                        progress: Callable[[str, float], None] | None = None) -> Path:
+        """Create a full JSON export snapshot and stream it, byte for byte, to ``dest``.
+
+        ``progress(stage, amount)`` hears ("building", seconds waited) while Label Studio builds the
+        snapshot, then ("downloading", bytes written so far).
+        """
+        note = progress or (lambda stage, amount: None)
         exports = self.sdk.projects.exports
         snapshot = self._run(lambda: exports.create(project_id, title="stancekit pull",
                                                     task_filter_options={"only_with_annotations": False}))
@@ -240,16 +245,21 @@ class StudioClient:
                 raise StudioError(f"export snapshot {export_id} of project {project_id} not ready after "
                                   f"{timeout:.0f} s; retry later")
             time.sleep(poll_seconds)
+            note("building", time.monotonic() - started)
             status = self._run(lambda: exports.get(project_id, export_id).status)
         if status == "failed":
             raise StudioError(f"Label Studio failed to build export snapshot {export_id} of project {project_id}; "
                               "see the server log")
 
         def download() -> None:
+            written = 0
+            note("downloading", written)
             with Path(dest).open("wb") as handle:
                 for chunk in exports.download(project_id, export_id, export_type="JSON",
                                               request_options={"chunk_size": 1 << 20}):
                     handle.write(chunk)
+                    written += len(chunk)
+                    note("downloading", written)
 
         self._run(download)
         return dest

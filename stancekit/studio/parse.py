@@ -6,12 +6,15 @@ the same result ``id``); JSON_MIN and CSV lose it, so only full JSON is parsed.
 Record kinds (JSONL, one per line)::
 
     stance       per (task, annotator, actor span): actor, start, end, text, label (None: no choice),
-                 origin ("prediction" kept as pre-annotated, "edited" boundaries/actor changed, "added")
+                 origin ("prediction" kept as pre-annotated; "edited" overlaps a pre-annotated span that was
+                 relabelled, moved or removed; "added" anything else; see span_origins)
     sentiment    per (task, annotator): label (None: no choice)
     skipped      the annotator skipped (cancelled) the task
     span_deleted a pre-annotated span the annotator removed
 
 Every record has task_key, doc_id, sent_idx, annotator, annotation_id and lead_time (seconds).
+When the task was pushed with a model, stance (of a pre-annotated span) and sentiment records also
+have ``model_label`` (the model's answer) and ``model_shown`` (whether it pre-filled the task).
 """
 
 from __future__ import annotations
@@ -23,10 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from stancekit.actors import ActorDictionary, DictionaryMatcher
+from stancekit.annotation.origins import span_origins
 from stancekit.errors import InputError
 from stancekit.labels import LabelScheme
 from stancekit.studio.config import OTHER_ACTOR
-from stancekit.studio.tasks import ACTOR_FIELD, SENTIMENT_FIELD, STANCE_FIELD, key_matches, task_key
+from stancekit.studio.tasks import (ACTOR_FIELD, MODEL_ANSWERS_FIELD, SENTIMENT_FIELD, STANCE_FIELD, key_matches,
+                                   task_key)
 
 
 @dataclass
@@ -121,7 +126,8 @@ class ExportParser:
         return {"task_key": key, "doc_id": str(data["doc_id"]), "sent_idx": int(data["sent_idx"]),
                 "start": int(data.get("start", 0)), "end": int(data.get("end", len(data["text"]))),
                 "text": data["text"], "mentions": list(data.get("mentions") or []), "meta": meta,
-                "context": {k: str(data.get(k) or "") for k in ("before", "after", "byline")}}
+                "context": {k: str(data.get(k) or "") for k in ("before", "after", "byline")},
+                "model_answers": data.get(MODEL_ANSWERS_FIELD)}
 
     def annotator(self, annotation: dict[str, Any]) -> str:
         who = annotation.get("completed_by")
@@ -153,8 +159,7 @@ class ExportParser:
             if rid not in spans:
                 raise self.fail(where, f"a stance choice for region {rid!r} has no actor span",
                                 hint="open the task in Label Studio, mark the span again and re-pull")
-        predicted = [(m["actor"], m["start"], m["end"]) for m in task["mentions"]]
-        covered: set[tuple[str, int, int]] = set()
+        marked: list[tuple[str, tuple[str, int, int]]] = []
         for rid, value in spans.items():
             start, end = int(value["start"]), int(value["end"])
             text = task["text"][start:end]
@@ -164,16 +169,20 @@ class ExportParser:
                 parsed.unknown_actors.append({**base, "label": labels[0] if labels else None, "start": start,
                                               "end": end, "text": text})
                 continue
-            overlapping = [p for p in predicted if p[1] < end and start < p[2]]
-            covered.update(overlapping)
-            origin = "prediction" if (actor, start, end) in predicted else "edited" if overlapping else "added"
-            parsed.records.append({**base, "kind": "stance", "actor": actor, "start": start, "end": end,
-                                   "text": text, "label": stances.get(rid), "origin": origin})
-        for actor, start, end in predicted:
-            if (actor, start, end) not in covered:
-                parsed.records.append({**base, "kind": "span_deleted", "actor": actor, "start": start, "end": end,
-                                       "text": task["text"][start:end]})
-        parsed.records.append({**base, "kind": "sentiment", "label": sentiment})
+            marked.append((rid, (actor, start, end)))
+        predicted = [(m["actor"], m["start"], m["end"]) for m in task["mentions"]]
+        origins, deleted = span_origins(predicted, [span for _, span in marked])
+        for (rid, (actor, start, end)), origin in zip(marked, origins):
+            record = {**base, "kind": "stance", "actor": actor, "start": start, "end": end,
+                      "text": task["text"][start:end], "label": stances.get(rid), "origin": origin}
+            if (actor, start, end) in predicted:
+                record.update(_model_answer(task, "stance", predicted.index((actor, start, end))))
+            parsed.records.append(record)
+        for actor, start, end in deleted:
+            parsed.records.append({**base, "kind": "span_deleted", "actor": actor, "start": start, "end": end,
+                                   "text": task["text"][start:end]})
+        parsed.records.append({**base, "kind": "sentiment", "label": sentiment,
+                               **_model_answer(task, "sentiment", None)})
 
     def one_choice(self, value: dict[str, Any], allowed: set[str], what: str, where: str) -> str:
         choices = value.get("choices") or []
@@ -194,3 +203,14 @@ class ExportParser:
         whole = [m for m in found if m.start == 0 and m.end == len(text)]
         chosen = whole or (found if len({m.actor for m in found}) == 1 else [])
         return chosen[0].actor if chosen else None
+
+
+def _model_answer(task: dict[str, Any], kind: str, index: int | None) -> dict[str, Any]:
+    """The model's answer for a stance (mention ``index``) or the sentiment, when the push kept one."""
+    answers = task.get("model_answers")
+    if not isinstance(answers, dict) or answers.get(kind) is None:
+        return {}
+    if index is not None and not (isinstance(answers[kind], list) and index < len(answers[kind])):
+        return {}
+    label = answers[kind][index] if index is not None else answers[kind]
+    return {"model_label": label, "model_shown": bool(answers.get("shown"))}

@@ -7,6 +7,7 @@ Layout of ``datasets/<project>/``::
     tasks.jsonl                       one sentence record per task, with its task_key
     annotations.jsonl                 annotation records (see stancekit.studio.parse)
     unknown-actors.jsonl              annotated spans the actor dictionary does not know
+    stancekit-pull.json               which export was parsed, with which actor dictionary (path, sha256)
 """
 
 from __future__ import annotations
@@ -15,18 +16,23 @@ import datetime as dt
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
 
 from stancekit.actors import ActorDictionary
 from stancekit.errors import ConfigError
-from stancekit.io import atomic_write, write_jsonl
+from stancekit.io import atomic_write, file_sha256, write_jsonl
 from stancekit.studio.client import StudioClient, StudioError
 from stancekit.studio.parse import ParsedExport, parse_export
 
 TASKS_FILE = "tasks.jsonl"
 ANNOTATIONS_FILE = "annotations.jsonl"
 UNKNOWN_FILE = "unknown-actors.jsonl"
+MANIFEST_FILE = "stancekit-pull.json"
 
 
 def slug(title: str) -> str:
@@ -61,14 +67,44 @@ def users_path(raw: Path) -> Path:
     return raw.with_name(raw.stem + ".users.json")
 
 
-def download(client: StudioClient, project_id: int, raw_dir: Path) -> Path:
+class SnapshotProgress:
+    """The snapshot's build (time waited) and download (bytes) on stderr: tqdm bars, on a terminal only."""
+
+    FORMATS = {"building": "building the export snapshot: {elapsed}",
+               "downloading": "downloading the export: {n_fmt}B [{elapsed}, {rate_fmt}]"}
+
+    def __init__(self) -> None:
+        self.stage: str | None = None
+        self.bar: Any = None
+
+    def __call__(self, stage: str, amount: float) -> None:
+        if stage != self.stage:
+            self.close()
+            self.stage = stage
+            self.bar = tqdm(bar_format=self.FORMATS[stage], unit="B", unit_scale=True, disable=None)
+        self.bar.n = amount
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def __enter__(self) -> SnapshotProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def download(client: StudioClient, project_id: int, raw_dir: Path, *,
+             progress: Callable[[str, float], None] | None = None) -> Path:
     """Save the export verbatim (atomically: a killed download leaves no file) and the users map."""
     raw_dir.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
     raw = raw_dir / f"export-{stamp}.json"
     partial = raw.with_name(f".{raw.name}.partial")
     try:
-        client.export_snapshot(project_id, partial)
+        client.export_snapshot(project_id, partial, progress=progress)
         users = client.users()
         os.replace(partial, raw)
     except BaseException:
@@ -88,21 +124,47 @@ def read_users(raw: Path) -> dict[int, str]:
 
 
 def parse_saved(raw: Path, out_dir: Path, *, actors: Path | None = None) -> ParsedExport:
-    """Parse a saved export and write tasks, annotation records and unknown actors (atomically)."""
+    """Parse a saved export and write tasks, annotation records, unknown actors and the manifest (atomically)."""
     dictionary = ActorDictionary.load(actors) if actors is not None else None
     parsed = parse_export(raw, users=read_users(raw), dictionary=dictionary)
     write_jsonl(parsed.tasks, out_dir / TASKS_FILE)
     write_jsonl(parsed.records, out_dir / ANNOTATIONS_FILE)
     write_jsonl(parsed.unknown_actors, out_dir / UNKNOWN_FILE)
+    here = Path(out_dir).resolve()  # paths relative to the folder: it may be moved or committed with its sources
+    used = None if actors is None else {"path": os.path.relpath(Path(actors).resolve(), here),
+                                        "sha256": file_sha256(actors)}
+    with atomic_write(out_dir / MANIFEST_FILE) as handle:
+        json.dump({"export": os.path.relpath(Path(raw).resolve(), here), "actors": used}, handle, indent=1)
     return parsed
 
 
-def pull(config: PullConfig, client: StudioClient) -> PullResult:
-    """Export the project, keep the raw export, and parse it into records."""
+def pulled_actors(pulled_dir: Path) -> Path:
+    """The actor dictionary that the records in ``pulled_dir`` were parsed with, unchanged since."""
+    manifest = pulled_dir / MANIFEST_FILE
+    if not manifest.is_file():
+        raise ConfigError(f"{manifest} not found: {pulled_dir} was pulled by an older stancekit; pass --actors, "
+                          "or pull again")
+    used = json.loads(manifest.read_text(encoding="utf-8"))["actors"]
+    if used is None:
+        raise ConfigError(f"{pulled_dir} was pulled without an actor dictionary; pass --actors FILE (and pull "
+                          "again with it so that 'other' spans are mapped)")
+    path = Path(os.path.normpath(pulled_dir / used["path"]))
+    if not path.is_file():
+        raise ConfigError(f"the actor dictionary {path} that {pulled_dir} was pulled with is gone; pass --actors")
+    if file_sha256(path) != used["sha256"]:
+        raise ConfigError(f"the actor dictionary {path} changed since {pulled_dir} was pulled; pull again (or "
+                          f"stancekit ls parse the saved export with --actors {path}) so that the records match "
+                          "it, or pass --actors to use it as it is")
+    return path
+
+
+def pull(config: PullConfig, client: StudioClient, *,
+         progress: Callable[[str, float], None] | None = None) -> PullResult:
+    """Export the project, keep the raw export, and parse it into records (``progress``: see export_snapshot)."""
     project = client.find_project(config.project)
     if project is None:
         raise StudioError(f"no project titled {config.project!r} on {client.url}; check the title "
                           "(stancekit ls push creates it)")
-    raw = download(client, project["id"], config.out_dir / "raw")
+    raw = download(client, project["id"], config.out_dir / "raw", progress=progress)
     parsed = parse_saved(raw, config.out_dir, actors=config.actors)
     return PullResult(raw, parsed, config.out_dir)

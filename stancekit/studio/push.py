@@ -18,7 +18,8 @@ from stancekit.extract import ExtractConfig, ExtractSummary, iter_records
 from stancekit.records import Sentence
 from stancekit.studio.client import StudioClient
 from stancekit.studio.config import LabelingConfig
-from stancekit.studio.tasks import DICTIONARY_VERSION, prediction, task_data, with_context
+from stancekit.studio.tasks import (DICTIONARY_VERSION, MODEL_ANSWERS_FIELD, model_answers, prediction, task_data,
+                                   with_context)
 
 
 @dataclass
@@ -32,6 +33,7 @@ class PushConfig:
     overlap: int = 1
     batch_size: int = 500
     skip_bad: bool = False
+    prefill: bool = True  # False: pre-annotate only the actor spans; the models' answers stay hidden in the task
 
     def __post_init__(self) -> None:
         self.project = self.project.strip()
@@ -42,6 +44,9 @@ class PushConfig:
             raise ConfigError("no coverage given: expected one or more files or folders")
         self.actors = Path(self.actors)
         self.models = [Path(p) for p in self.models]
+        if not self.prefill and not self.models:
+            raise ConfigError("--spans-only keeps a model's answers out of the tasks, but no --model was given: "
+                              "without a model only the actor spans are pre-annotated anyway; drop --spans-only")
         if self.overlap < 1:
             raise ConfigError(f"overlap (annotations wanted per task) must be >= 1, found {self.overlap}")
         if not 1 <= self.batch_size <= 10_000:
@@ -120,25 +125,34 @@ class ModelAnswers:
         names = [m.name for m in (self.stance, self.sentiment) if m is not None]
         self.version = "+".join([DICTIONARY_VERSION, *names])
 
-    def predictions(self, sentences: list[Sentence]) -> list[dict[str, Any]]:
+    def answers(self, sentences: list[Sentence]) -> list[tuple[list[dict[str, float]] | None, dict[str, float] | None]]:
+        """(stance probabilities per mention, sentiment probabilities) for each sentence; None without that model."""
         stances = self.stance.predict_stance(sentences) if self.stance is not None else [None] * len(sentences)
         sentiments = (self.sentiment.predict_sentiment(sentences) if self.sentiment is not None
                       else [None] * len(sentences))
-        return [prediction(s, model_version=self.version, stances=st, sentiment=se)
-                for s, st, se in zip(sentences, stances, sentiments)]
+        return list(zip(stances, sentiments))
 
 
 def build_tasks(sentences: Iterable[Sentence], *, on_server: set[str], summary: PushSummary,
-                answers: ModelAnswers | None, batch_size: int) -> Iterator[dict[str, Any]]:
-    """Tasks for the sentences with actors not yet on the server (model answers computed per batch)."""
+                answers: ModelAnswers | None, batch_size: int, prefill: bool = True) -> Iterator[dict[str, Any]]:
+    """Tasks for the sentences with actors not yet on the server (model answers computed per batch).
+
+    With ``prefill`` the model's answers pre-fill the task; without, only the actor spans do. Either
+    way the answers are kept in the task's data (``model_answers``) for the agreement report.
+    """
     seen: set[str] = set()
     pending: list[tuple[Sentence, dict[str, Any]]] = []
 
     def flush() -> Iterator[dict[str, Any]]:
-        preds = (answers.predictions([s for s, _ in pending]) if answers is not None
-                 else [prediction(s, model_version=DICTIONARY_VERSION) for s, _ in pending])
-        for (_, data), pred in zip(pending, preds):
-            yield {"data": data, "predictions": [pred]}
+        if answers is None:
+            for sentence, data in pending:
+                yield {"data": data, "predictions": [prediction(sentence, model_version=DICTIONARY_VERSION)]}
+        else:
+            for (sentence, data), (stances, sentiment) in zip(pending, answers.answers([s for s, _ in pending])):
+                data[MODEL_ANSWERS_FIELD] = model_answers(answers.version, stances, sentiment, shown=prefill)
+                pred = (prediction(sentence, model_version=answers.version, stances=stances, sentiment=sentiment)
+                        if prefill else prediction(sentence, model_version=DICTIONARY_VERSION))
+                yield {"data": data, "predictions": [pred]}
         pending.clear()
 
     for sentence, before, after in with_context(sentences):
@@ -166,7 +180,7 @@ def push(config: PushConfig, client: StudioClient, *, quiet: bool = False) -> Pu
     dictionary = ActorDictionary.load(config.actors)
     labeling = LabelingConfig(dictionary)
     answers = ModelAnswers(config.models) if config.models else None
-    version = answers.version if answers is not None else DICTIONARY_VERSION
+    version = answers.version if answers is not None and config.prefill else DICTIONARY_VERSION
     summary = PushSummary()
     requests_before = client.requests
     project = ensure_project(client, config.project, labeling, overlap=config.overlap, model_version=version)
@@ -182,7 +196,7 @@ def push(config: PushConfig, client: StudioClient, *, quiet: bool = False) -> Pu
 
     summary.pushed = import_new(client, project["id"],
                                 build_tasks(sentences, on_server=skip, summary=summary, answers=answers,
-                                            batch_size=config.batch_size),
+                                            batch_size=config.batch_size, prefill=config.prefill),
                                 batch_size=config.batch_size, progress=progress)
     summary.requests = client.requests - requests_before
     return summary

@@ -18,6 +18,7 @@ STANCE_FIELD = "stance"
 SENTIMENT_FIELD = "sentiment"
 TEXT_FIELD = "text"
 DICTIONARY_VERSION = "dictionary"
+MODEL_ANSWERS_FIELD = "model_answers"
 
 
 def text_hash(text: str) -> str:
@@ -73,6 +74,16 @@ def task_data(sentence: Sentence, before: str, after: str) -> dict[str, Any]:
         "mentions": [m.to_dict() for m in sentence.mentions],
         "meta": json.dumps(sentence.meta, ensure_ascii=False, sort_keys=True),
     }
+
+
+def model_answers(version: str, stances: list[dict[str, float]] | None, sentiment: dict[str, float] | None, *,
+                  shown: bool) -> dict[str, Any]:
+    """The model's answers, kept in the task's data whether or not they pre-fill it (``shown``), so that
+    the agreement report can say how often annotators kept them (or, unprompted, gave the same answer).
+    ``stance`` follows the order of the task's ``mentions``."""
+    return {"version": version, "shown": shown,
+            "stance": [max(s, key=s.__getitem__) for s in stances] if stances is not None else None,
+            "sentiment": max(sentiment, key=sentiment.__getitem__) if sentiment is not None else None}
 
 
 def region_id(index: int, mention: Mention) -> str:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from stancekit.actors import ActorDictionary, DictionaryMatcher
 from stancekit.errors import ConfigError, InputError, OutputError
@@ -33,7 +33,8 @@ from stancekit.records import Document
 from stancekit.tagging.batch import Engine, LocalEngine, Models, load_models, tag_sentences
 from stancekit.tagging.formats import FORMATS, join_chunk_files, output_format, write_chunk_file
 
-ENGINES = ("local", "ray")
+EngineName = Literal["local", "ray"]
+ENGINES: tuple[str, ...] = get_args(EngineName)
 JOB_FILE = "job.json"
 
 
@@ -52,7 +53,7 @@ class TagConfig:
     inference: InferenceOptions = nested(InferenceOptions)
     chunk_documents: int = option(200, help="Documents per output chunk (the unit of resuming).")
     threads: int | None = option(None, help="CPU threads for the model (default: all cores).")
-    engine: str = option("local", help="local, or ray (Ray Data; needs `pip install 'stancekit\\[ray]'`).")
+    engine: EngineName = option("local", help="local, or ray (Ray Data; needs `pip install 'stancekit[ray]'`).")
     ray_actors: int = option(2, help="Model-holding Ray actors (one per GPU on a GPU cluster).")
     ray_address: str | None = option(None, help="Ray cluster address (default: start a local one).")
     progress: bool = option(True, help="Show a progress bar on stderr.", flags=("--progress/--no-progress",))
@@ -168,33 +169,29 @@ def _chunks(documents: Iterable[Document], size: int) -> Iterator[list[Document]
 
 
 class ProgressBar:
-    """Documents and mentions done, with their rates, on stderr (silent when disabled)."""
+    """Documents and mentions done, with their rates, on stderr (a tqdm bar on a terminal; silent when disabled)."""
 
     def __init__(self, enabled: bool):
         self.start = time.perf_counter()
-        self._progress = None
+        self._bar = None
         if enabled:
-            from rich.console import Console
-            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+            from tqdm import tqdm
 
-            self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                                      console=Console(stderr=True), transient=False)
-            self._task = self._progress.add_task("tagging", total=None)
-            self._progress.start()
+            self._bar = tqdm(desc="tagging", bar_format="{desc} [{elapsed}]", disable=None)
 
     def update(self, summary: TagSummary) -> None:
-        if self._progress is None:
+        if self._bar is None:
             return
         elapsed = max(time.perf_counter() - self.start, 1e-9)
         done = summary.documents - summary.resumed_documents
         resumed = f" ({summary.resumed_documents} resumed)" if summary.resumed_documents else ""
-        self._progress.update(self._task, description=(
+        self._bar.set_description_str(
             f"{summary.documents} docs{resumed}, {summary.mentions} mentions | "
-            f"{done / elapsed:.1f} docs/s, {summary.mentions / elapsed:.1f} mentions/s"))
+            f"{done / elapsed:.1f} docs/s, {summary.mentions / elapsed:.1f} mentions/s")
 
     def close(self) -> None:
-        if self._progress is not None:
-            self._progress.stop()
+        if self._bar is not None:
+            self._bar.close()
 
 
 def make_engine(config: TagConfig, models: Models) -> Engine:

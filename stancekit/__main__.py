@@ -1,0 +1,5 @@
+"""``python -m stancekit``: the same command line as ``stancekit``."""
+
+from stancekit.cli import main
+
+main()
