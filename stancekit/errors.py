@@ -36,6 +36,19 @@ class InputError(StanceKitError):
         super().__init__(message)
 
 
+class OutputError(StanceKitError):
+    """An output cannot be written (read-only folder, full disk, another run writing it)."""
+
+    def __init__(self, path: str | Path, reason: str, *, hint: str = ""):
+        self.path = str(path)
+        self.reason = reason
+        self.hint = hint
+        message = f"cannot write {self.path}: {reason}"
+        if hint:
+            message += f" ({hint})"
+        super().__init__(message)
+
+
 class ActorDictionaryError(StanceKitError):
     """An actor dictionary is malformed or inconsistent; lists every problem found."""
 

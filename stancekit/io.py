@@ -1,41 +1,174 @@
-"""Writing outputs safely: atomic files and JSONL streams."""
+"""Writing outputs safely: atomic files and folders, output locks, JSONL streams.
+
+A write that fails (read-only folder, full disk, no permission) raises
+:class:`~stancekit.errors.OutputError` naming the output and leaves nothing half-written.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
+import re
+import shutil
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
+
+from stancekit.errors import InputError, OutputError
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
+_HINTS = {
+    errno.ENOSPC: "the disk is full; free space and re-run",
+    errno.EDQUOT: "the disk quota is exceeded; free space and re-run",
+    errno.EROFS: "the file system is read-only; choose an output on a writable one",
+    errno.EACCES: "permission denied; choose an output folder you may write to",
+    errno.EPERM: "permission denied; choose an output folder you may write to",
+}
+
 
 @contextlib.contextmanager
-def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
-    """Write to a temporary file beside ``path`` and move it into place only on success.
+def output_errors(path: str | Path) -> Iterator[None]:
+    """Turn an OSError raised while writing ``path`` into an OutputError naming it."""
+    try:
+        yield
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise OutputError(path, reason, hint=_HINTS.get(exc.errno or 0, "")) from None
 
-    A crash or an exception leaves the previous file (if any) untouched.
+
+@contextlib.contextmanager
+def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-8", *,
+                 temp_dir: str | Path | None = None) -> Iterator[IO[Any]]:
+    """Write to a temporary file (beside ``path``, or in ``temp_dir`` on the same file system)
+    and move it into place only on success.
+
+    A crash or an exception leaves the previous file (if any) untouched; a failing write
+    (full disk, read-only folder) is an OutputError and removes the temporary file.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the mode open() would
+    folder = Path(temp_dir) if temp_dir is not None else path.parent
+    with output_errors(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        try:
+            os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the mode open() would
+            with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding) as handle:
+                yield handle
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+
+
+def lock_path(path: str | Path) -> Path:
+    """The lock file that guards the output ``path`` (hidden, beside it)."""
+    path = Path(path)
+    return path.with_name(f".{path.name}.lock")
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """Remove temporary siblings of ``path`` left by a killed run (call only holding its lock)."""
+    pattern = re.compile(rf"^\.{re.escape(path.name)}\.[^.]+\.(tmp|old)$")
+    with contextlib.suppress(FileNotFoundError):
+        for entry in os.scandir(path.parent):
+            if pattern.match(entry.name):
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(entry.path)
+
+
+@contextlib.contextmanager
+def output_lock(path: str | Path) -> Iterator[None]:
+    """Hold an exclusive lock on the output ``path`` for this process, or fail at once.
+
+    The lock is ``flock`` on a hidden file beside the output, so a killed run never leaves
+    a stale lock. Holding it, temporary files left beside the output by a killed run are
+    removed.
+    """
+    import fcntl
+
+    path = Path(path)
+    lock = lock_path(path)
+    with output_errors(path):
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        while True:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666 & ~_UMASK)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
+                os.close(fd)
+                raise OutputError(path, f"another stancekit run (pid {holder}) is writing it",
+                                  hint="wait for it to finish, or choose another output") from None
+            try:  # the previous holder may have removed the file between our open and flock
+                current = os.stat(lock).st_ino
+            except FileNotFoundError:
+                current = None
+            if current == os.fstat(fd).st_ino:
+                break
+            os.close(fd)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        _remove_stale_temps(path)
     try:
-        with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding) as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        yield
+    finally:
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+            os.unlink(lock)
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_dir(path: str | Path, *, owned: Callable[[str], bool]) -> Iterator[Path]:
+    """Build a folder in a temporary sibling and swap it in whole, only on success.
+
+    An existing folder at ``path`` is replaced only when every entry in it is ``owned``
+    (written by an earlier run), so a folder of other files is never deleted. A failure
+    (full disk...) leaves the previous folder as it was and no temporary folder behind.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise OutputError(path, "it is a file, expected a folder", hint="choose a new or empty folder")
+    if path.is_dir():
+        foreign = sorted(name for name in os.listdir(path) if not owned(name))
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+            raise OutputError(path, f"the folder holds files stancekit did not write there ({shown})",
+                              hint="choose a new or empty folder; the whole folder is replaced")
+    with output_lock(path):
+        with output_errors(path):
+            tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+        try:
+            with output_errors(path):
+                os.chmod(tmp, 0o777 & ~_UMASK)
+            try:
+                yield tmp
+            except OutputError as err:  # name the folder the user gave, not the temporary one
+                if not err.path.startswith(str(tmp)):
+                    raise
+                raise OutputError(path / Path(err.path).relative_to(tmp), err.reason, hint=err.hint) from None
+            with output_errors(path):
+                if path.exists():
+                    old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
+                    os.replace(path, old)
+                    os.replace(tmp, path)
+                    shutil.rmtree(old)
+                else:
+                    os.replace(tmp, path)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def file_sha256(*paths: str | Path) -> str:
@@ -57,10 +190,11 @@ def write_jsonl(records: Iterable[dict[str, Any]], path: str | Path | None) -> i
     """Write records as JSONL to ``path`` atomically, or to stdout when ``path`` is None."""
     count = 0
     if path is None or str(path) == "-":
-        for record in records:
-            sys.stdout.write(dumps(record) + "\n")
-            count += 1
-        sys.stdout.flush()
+        with output_errors("standard output"):
+            for record in records:
+                sys.stdout.write(dumps(record) + "\n")
+                count += 1
+            sys.stdout.flush()
         return count
     with atomic_write(path) as handle:
         for record in records:
@@ -69,30 +203,61 @@ def write_jsonl(records: Iterable[dict[str, Any]], path: str | Path | None) -> i
     return count
 
 
-def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
-    """Read a JSONL file written by stancekit; a broken line is an InputError naming it."""
-    return (record for _, record in read_numbered_jsonl(path))
+def read_jsonl(path: str | Path, *, whole_lines: bool = False) -> Iterator[dict[str, Any]]:
+    """Read a JSONL file; a broken line is an InputError naming it (see :func:`read_numbered_jsonl`)."""
+    return (record for _, record in read_numbered_jsonl(path, whole_lines=whole_lines))
 
 
-def read_numbered_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, object) for each non-blank line of a JSONL file; a broken line is an InputError."""
-    from stancekit.errors import InputError
+def read_numbered_jsonl(path: str | Path, *, whole_lines: bool = False) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank line of a JSONL file; a broken line is an InputError.
 
+    With ``whole_lines`` (files stancekit wrote, where every line ends in a newline) a last
+    line without one is an error: the file was cut short.
+    """
     path = Path(path)
     try:
-        handle = path.open("r", encoding="utf-8-sig")
+        handle = path.open("rb")
     except FileNotFoundError:
         raise InputError(path, "no such file") from None
     with handle:
-        for line_no, line in enumerate(handle, start=1):
+        for line_no, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError(path, f"not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+                                 line=line_no, hint="expected UTF-8 JSON lines") from None
+            if whole_lines and not line.endswith("\n"):
+                raise InputError(path, "the last line does not end in a newline: the file is truncated",
+                                 line=line_no, hint="the file was cut short (full disk, interrupted copy?); "
+                                 "write it again")
             if line.strip():
                 yield line_no, parse_jsonl_line(line, path, line_no)
 
 
-def parse_jsonl_line(line: str, path: Path, line_no: int) -> dict[str, Any]:
-    """One JSONL line as an object; broken JSON or a non-object is an InputError naming the file and line."""
-    from stancekit.errors import InputError
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
+
+def invalid_unicode(value: Any) -> str | None:
+    """Why a decoded JSON value cannot be written as UTF-8 (a lone surrogate such as "\\ud800"), or None."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            return (f"lone surrogate {value[exc.start]!r} at character {exc.start} "
+                    f"(near {value[max(0, exc.start - 20):exc.start]!r}): not valid Unicode")
+        return None
+    if isinstance(value, dict):
+        items: Iterable[Any] = (x for pair in value.items() for x in pair)
+    elif isinstance(value, list):
+        items = value
+    else:
+        return None
+    return next((reason for reason in map(invalid_unicode, items) if reason), None)
+
+
+def parse_jsonl_line(line: str, path: Path, line_no: int) -> dict[str, Any]:
+    """One JSONL line as an object; broken JSON, a non-object or text that is not valid Unicode
+    is an InputError naming the file and line."""
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -100,4 +265,7 @@ def parse_jsonl_line(line: str, path: Path, line_no: int) -> dict[str, Any]:
                          hint="each line must be one complete JSON object") from None
     if not isinstance(record, dict):
         raise InputError(path, f"expected a JSON object, found {type(record).__name__}", line=line_no)
+    if _ESCAPED_SURROGATE.search(line) and (reason := invalid_unicode(record)):
+        raise InputError(path, reason, line=line_no, hint="fix or remove the record (an escaped half of a "
+                         "UTF-16 pair); --skip-bad skips it")
     return record

@@ -1,46 +1,153 @@
-"""Reading coverage: ``.txt``, ``.jsonl`` and ``.csv`` files, or folders of them.
+"""Reading coverage: text (``.txt``, ``.text``), JSONL (``.jsonl``, ``.ndjson``) and CSV
+(``.csv``, ``.tsv``) files, or folders of them (every file in a folder not read is named).
 
 Documents are streamed one at a time, so memory does not grow with the corpus (only the
 set of document ids seen is kept, to reject duplicates). Every problem is an
 :class:`~stancekit.errors.InputError` naming the file and line; with ``skip_bad=True`` the
-problem is handed to ``on_bad`` and reading goes on.
+problem is handed to ``on_bad`` and reading goes on. Every string a reader returns can be
+written back as UTF-8: bytes are decoded strictly, and a JSON escape of half a UTF-16 pair
+(a lone surrogate such as ``\\ud800``) is rejected by :func:`stancekit.io.parse_jsonl_line`.
 """
 
 from __future__ import annotations
 
 import csv
+import json
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from stancekit.errors import InputError
 from stancekit.io import parse_jsonl_line
 from stancekit.records import Document
 
-SUPPORTED_SUFFIXES = (".txt", ".jsonl", ".csv")
+READER_KINDS = {".txt": "text", ".text": "text", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "csv"}
+SUPPORTED_SUFFIXES = tuple(READER_KINDS)
 KNOWN_FIELDS = ("title", "outlet", "date", "url")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _UTF8_HINT = "expected UTF-8 (with or without BOM); re-encode it, e.g. iconv -f LATIN1 -t UTF-8"
+_NOT_COVERAGE_HINTS = {
+    ".json": "convert it to JSONL, one document object a line (e.g. jq -c '.[]' FILE.json > FILE.jsonl)",
+    ".md": "rename it to .txt if it is an article",
+}
+SENTENCE_RECORD_KEYS = ("doc_id", "sent_idx", "mentions")  # output of sentences/mentions/tag, not coverage
+REPORT_MARKER = "report.html"  # a folder holding it and stance_by_actor.csv is a `stancekit report` output
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # articles can exceed csv's 128 KiB default
 
 
-def iter_input_files(paths: Iterable[str | Path]) -> Iterator[Path]:
-    """Yield the coverage files under ``paths`` (files as given, folders recursively, sorted)."""
+@dataclass(frozen=True)
+class SkippedPath:
+    """A file or folder under an input folder that is not read, and why."""
+
+    path: Path
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@dataclass
+class InputScan:
+    """The coverage files to read, in order, and everything under the input folders that is not read."""
+
+    files: list[Path] = field(default_factory=list)
+    skipped: list[SkippedPath] = field(default_factory=list)
+
+
+def scan_inputs(paths: Iterable[str | Path], *, exclude: Iterable[str | Path] = ()) -> InputScan:
+    """Find the coverage files under ``paths``: files as given, folders recursively (sorted).
+
+    In folders, files of other kinds, hidden files and folders (``.DS_Store``, ``.git``,
+    stancekit's own ``.<output>.parts`` work folders and temporary files), the paths in
+    ``exclude`` (the running job's own outputs) and files stancekit wrote (sentence records,
+    report folders) are not read; each is listed in ``skipped``. A file given by name must
+    be coverage: anything else is an InputError.
+    """
+    excluded = {Path(p).resolve() for p in exclude}
+    scan = InputScan()
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
-            yield from found
+            _scan_folder(path, excluded, scan)
         elif path.is_file():
-            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            if path.resolve() in excluded:
+                raise InputError(path, "this is the job's own output", hint="give the coverage, not the output")
+            if path.suffix.lower() not in READER_KINDS:
                 raise InputError(path, f"unsupported file type {path.suffix or '(none)'!r}",
-                                 hint=f"expected one of {', '.join(SUPPORTED_SUFFIXES)}")
-            yield path
+                                 hint=_NOT_COVERAGE_HINTS.get(path.suffix.lower(),
+                                                              f"expected one of {', '.join(SUPPORTED_SUFFIXES)}"))
+            if reason := stancekit_output(path):
+                raise InputError(path, reason, hint="give the coverage the records were made from")
+            scan.files.append(path)
         else:
             raise InputError(path, "no such file or folder")
+    return scan
+
+
+def _scan_folder(folder: Path, excluded: set[Path], scan: InputScan, visited: set[Path] | None = None) -> None:
+    visited = set() if visited is None else visited
+    real = folder.resolve()
+    if real in visited:
+        scan.skipped.append(SkippedPath(folder, "a link to a folder already read"))
+        return
+    visited.add(real)
+    names = sorted(os.listdir(folder))
+    if REPORT_MARKER in names and "stance_by_actor.csv" in names:
+        scan.skipped.append(SkippedPath(folder, "a `stancekit report` output folder"))
+        return
+    for name in names:
+        path = folder / name
+        if path.resolve() in excluded:
+            scan.skipped.append(SkippedPath(path, "this job's own output or work file"))
+        elif name.startswith("."):
+            scan.skipped.append(SkippedPath(path, "hidden" + (" folder" if path.is_dir() else " file")))
+        elif path.is_dir():
+            _scan_folder(path, excluded, scan, visited)
+        elif not path.is_file():
+            scan.skipped.append(SkippedPath(path, "not a regular file"))
+        elif path.suffix.lower() not in READER_KINDS:
+            hint = _NOT_COVERAGE_HINTS.get(path.suffix.lower(), f"coverage is {', '.join(SUPPORTED_SUFFIXES)}")
+            scan.skipped.append(SkippedPath(path, f"not a coverage file ({hint})"))
+        elif reason := stancekit_output(path):
+            scan.skipped.append(SkippedPath(path, reason))
+        else:
+            scan.files.append(path)
+
+
+def stancekit_output(path: Path) -> str | None:
+    """Why ``path`` is a file stancekit wrote (sentence records, tagged CSV) rather than coverage, or None."""
+    kind = READER_KINDS.get(path.suffix.lower())
+    try:
+        with path.open("rb") as handle:
+            first = handle.readline(1 << 20).decode("utf-8-sig", "replace")
+            while kind == "jsonl" and first and not first.strip():
+                first = handle.readline(1 << 20).decode("utf-8-sig", "replace")
+    except OSError:
+        return None  # the reader names the problem
+    if kind == "jsonl" and all(f'"{key}"' in first for key in SENTENCE_RECORD_KEYS):
+        try:
+            record = json.loads(first)
+        except json.JSONDecodeError:
+            return None
+        if isinstance(record, dict) and all(key in record for key in SENTENCE_RECORD_KEYS):
+            return "sentence records written by stancekit (sentences/mentions/tag output), not coverage"
+    if kind == "csv" and first.startswith("doc_id,sent_idx,"):
+        return "a `stancekit tag` CSV output, not coverage"
+    return None
+
+
+def iter_input_files(paths: Iterable[str | Path], *, exclude: Iterable[str | Path] = ()) -> Iterator[Path]:
+    """Yield the coverage files under ``paths`` (see :func:`scan_inputs`)."""
+    yield from scan_inputs(paths, exclude=exclude).files
+
+
+def print_skipped(skipped: SkippedPath) -> None:
+    print(f"not read: {skipped}", file=sys.stderr)
 
 
 def iter_documents(
@@ -48,12 +155,23 @@ def iter_documents(
     *,
     skip_bad: bool = False,
     on_bad: Callable[[InputError], None] | None = None,
+    exclude: Iterable[str | Path] = (),
+    on_skipped: Callable[[SkippedPath], None] | None = print_skipped,
 ) -> Iterator[Document]:
-    """Stream the documents in ``paths``; raise on the first bad record unless ``skip_bad``."""
+    """Stream the documents in ``paths``; raise on the first bad record unless ``skip_bad``.
+
+    Every file under an input folder that is not read is handed to ``on_skipped``
+    (default: named on stderr); ``exclude`` names the job's own outputs.
+    """
+    scan = scan_inputs(paths, exclude=exclude)
+    if on_skipped is not None:
+        for skipped in scan.skipped:
+            on_skipped(skipped)
     seen: dict[str, str] = {}
-    for path in iter_input_files(paths):
-        reader = _READERS[path.suffix.lower()]
-        for item in reader(path):
+    for path in scan.files:
+        suffix = path.suffix.lower()
+        reader = _READERS[READER_KINDS[suffix]]
+        for item in reader(path, "\t" if suffix == ".tsv" else ","):
             try:
                 if isinstance(item, InputError):
                     raise item
@@ -104,7 +222,7 @@ def _make_document(record: dict[str, Any], path: Path, line: int | None, default
     return Document(id=doc_id, text=text, meta=meta, source=source)
 
 
-def read_txt(path: Path) -> Iterator[Document | InputError]:
+def read_txt(path: Path, delimiter: str = ",") -> Iterator[Document | InputError]:
     """One article a file; the file stem is the document id."""
     try:
         text = _decode(path.read_bytes(), path, None)
@@ -115,7 +233,7 @@ def read_txt(path: Path) -> Iterator[Document | InputError]:
         yield err
 
 
-def read_jsonl_documents(path: Path) -> Iterator[Document | InputError]:
+def read_jsonl_documents(path: Path, delimiter: str = ",") -> Iterator[Document | InputError]:
     """One JSON object (a document) a line; blank lines are ignored."""
     with path.open("rb") as handle:
         for line_no, raw in enumerate(handle, start=1):
@@ -129,48 +247,77 @@ def read_jsonl_documents(path: Path) -> Iterator[Document | InputError]:
                 yield err
 
 
-def read_csv(path: Path) -> Iterator[Document | InputError]:
-    """A header row with at least ``text`` (and usually ``id``); one article a row."""
+def strict_csv_rows(handle: IO[str], path: Path, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
+    """(first line number, fields) for each row of a CSV file, read strictly.
+
+    A quote that is opened and never closed, a stray quote inside a quoted field and a
+    file cut short inside a quoted field are InputErrors naming the line where the row
+    starts (a quoted field may still hold newlines). Blank lines are skipped.
+    """
+    reader = csv.reader(handle, delimiter=delimiter, strict=True)
+    while True:
+        line_no = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except UnicodeDecodeError:
+            raise InputError(path, "not UTF-8 (at or after this line)", line=line_no, hint=_UTF8_HINT) from None
+        except csv.Error as exc:
+            raise InputError(path, f"malformed CSV in the row starting here ({exc}, at line {reader.line_num})",
+                             line=line_no, hint="a quote opened in this row is probably never closed; "
+                             "quote fields that hold quotes, commas or newlines, and double inner quotes") from None
+        if row:
+            yield line_no, row
+
+
+def check_row_width(row: list[str], header: list[str], path: Path, line_no: int) -> None:
+    """A row with more or fewer fields than the header is an InputError naming its line."""
+    if len(row) != len(header):
+        raise InputError(path, f"row has {len(row)} fields, header has {len(header)}", line=line_no,
+                         hint="a stray quote or delimiter, or a truncated file; quote fields that hold commas")
+
+
+def read_csv(path: Path, delimiter: str = ",") -> Iterator[Document | InputError]:
+    """A header row with at least ``text`` (and usually ``id``); one article a row.
+
+    Read strictly: a malformed row (a quote never closed, a row with too few or too many
+    fields) is an InputError naming the line; a malformed quote stops the file, since the
+    rows after it cannot be told apart.
+    """
     try:
         handle = path.open("r", encoding="utf-8-sig", newline="")
     except OSError as exc:
         yield InputError(path, f"cannot open ({exc.strerror})")
         return
     with handle:
-        reader = csv.DictReader(handle)
+        rows = strict_csv_rows(handle, path, delimiter)
         try:
-            fields = reader.fieldnames
-        except UnicodeDecodeError:
-            yield InputError(path, "not UTF-8 in the header row", line=1, hint=_UTF8_HINT)
+            header_line, header = next(rows, (1, []))
+        except InputError as err:
+            yield err
             return
-        if not fields or "text" not in fields:
-            yield InputError(path, f"CSV header has no 'text' column (found: {', '.join(fields or []) or 'nothing'})",
-                             line=1, hint="the first row must name the columns, including 'id' and 'text'")
+        if "text" not in header:
+            yield InputError(path, f"CSV header has no 'text' column (found: {', '.join(header) or 'nothing'})",
+                             line=header_line, hint="the first row must name the columns, including 'id' and 'text'")
             return
         while True:
-            line_no = reader.line_num + 1
             try:
-                row = next(reader)
+                line_no, row = next(rows)
             except StopIteration:
                 return
-            except UnicodeDecodeError:
-                yield InputError(path, "not UTF-8 (at or after this line)", line=line_no, hint=_UTF8_HINT)
+            except InputError as err:
+                yield err
                 return
-            except csv.Error as exc:
-                yield InputError(path, f"malformed CSV ({exc})", line=line_no)
-                return
-            if None in row:
-                yield InputError(path, f"row has {len(fields) + len(row[None])} fields, header has {len(fields)}",
-                                 line=line_no)
-                continue
             try:
-                yield _make_document(dict(row), path, line_no, f"{path.stem}-{line_no}")
+                check_row_width(row, header, path, line_no)
+                yield _make_document(dict(zip(header, row)), path, line_no, f"{path.stem}-{line_no}")
             except InputError as err:
                 yield err
 
 
-_READERS: dict[str, Callable[[Path], Iterator[Document | InputError]]] = {
-    ".txt": read_txt,
-    ".jsonl": read_jsonl_documents,
-    ".csv": read_csv,
+_READERS: dict[str, Callable[[Path, str], Iterator[Document | InputError]]] = {
+    "text": read_txt,
+    "jsonl": read_jsonl_documents,
+    "csv": read_csv,
 }

@@ -27,7 +27,7 @@ from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
 
 from stancekit.errors import ConfigError
-from stancekit.io import atomic_write
+from stancekit.io import atomic_dir, atomic_write
 from stancekit.labels import STANCE_LABELS
 from stancekit.options import option
 
@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 CHART_ACTORS = 15  # actors shown in the stance-per-actor chart (all are in the tables)
 DIMENSIONS = ("document", "outlet", "day")
 UNKNOWN = "(unknown)"
+TABLES = ("stance_by_actor", *(f"stance_by_actor_{d}" for d in DIMENSIONS), "top_sentences")
+REPORT_FILES = (*(f"{t}.csv" for t in TABLES), "stance_by_actor.png", "stance_over_time.png", "report.html")
 COLORS = {"favor": "#2e8b57", "against": "#c0392b", "neutral": "#b0b0b0"}
 
 
@@ -305,7 +307,12 @@ class ReportResult:
 
 
 def build_report(config: ReportConfig) -> ReportResult:
-    """Read tagged records, write the CSV tables, the PNG charts and ``report.html``."""
+    """Read tagged records, write the CSV tables, the PNG charts and ``report.html``.
+
+    The folder is written as a whole: built beside the output and swapped in only when
+    complete, so a failure (full disk) leaves the previous report as it was. An existing
+    folder holding other files is refused rather than replaced.
+    """
     from stancekit.tagging.formats import iter_tagged
 
     from stancekit.actors import ActorDictionary
@@ -316,20 +323,17 @@ def build_report(config: ReportConfig) -> ReportResult:
         raise ConfigError(f"{config.tags} has no mention with a stance label ({report.sentences} sentence(s), "
                           f"{report.mentions} mention(s)); expected the output of `stancekit tag`")
     rows = tables(report, dictionary=dictionary, confidence=config.confidence)
-    out = config.output_dir
-    files = []
-    for name, table in rows.items():
-        write_csv(table, out / f"{name}.csv", _columns(name))
-        files.append(out / f"{name}.csv")
-    charts = {"by_actor": out / "stance_by_actor.png", "over_time": out / "stance_over_time.png"}
-    chart_stance_by_actor(rows["stance_by_actor"], charts["by_actor"], limit=CHART_ACTORS)
-    top_actors = [r["actor"] for r in rows["stance_by_actor"][:5]]
-    chart_stance_over_time(rows["stance_by_actor_day"], top_actors, charts["over_time"],
-                           {r["actor"]: r["name"] for r in rows["stance_by_actor"]})
     summary = (f"{report.documents} documents, {report.sentences} sentences, {report.mentions} mentions "
                f"from {config.tags.name}; {config.confidence * 100:g}% intervals")
-    write_html(out / "report.html", title="Stance per actor", summary=summary, charts=charts, tables_=rows)
-    files += [*charts.values(), out / "report.html"]
+    with atomic_dir(config.output_dir, owned=REPORT_FILES.__contains__) as out:
+        for name, table in rows.items():
+            write_csv(table, out / f"{name}.csv", _columns(name))
+        charts = {"by_actor": out / "stance_by_actor.png", "over_time": out / "stance_over_time.png"}
+        chart_stance_by_actor(rows["stance_by_actor"], charts["by_actor"], limit=CHART_ACTORS)
+        top_actors = [r["actor"] for r in rows["stance_by_actor"][:5]]
+        chart_stance_over_time(rows["stance_by_actor_day"], top_actors, charts["over_time"],
+                               {r["actor"]: r["name"] for r in rows["stance_by_actor"]})
+        write_html(out / "report.html", title="Stance per actor", summary=summary, charts=charts, tables_=rows)
+    files = [config.output_dir / name for name in REPORT_FILES]
     return ReportResult(files=files, sentences=report.sentences, mentions=report.mentions,
                         untagged_mentions=report.untagged_mentions, tables=rows)
-

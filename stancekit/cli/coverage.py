@@ -13,7 +13,8 @@ from stancekit.cli._app import app, cli_errors
 if TYPE_CHECKING:
     from stancekit.extract import ExtractSummary
 
-Inputs = Annotated[list[Path], typer.Argument(help="Files (.txt, .jsonl, .csv) or folders (read recursively).")]
+Inputs = Annotated[list[Path], typer.Argument(
+    help="Files (.txt/.text, .jsonl/.ndjson, .csv/.tsv) or folders (read recursively; files not read are named).")]
 Output = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write JSONL here (atomically); default stdout.")]
 SkipBad = Annotated[bool, typer.Option("--skip-bad", help="Report bad documents on stderr and go on.")]
 

@@ -116,6 +116,7 @@ class ParquetFormat:
 
 
 FORMATS = (".jsonl", ".csv", ".parquet")
+MAX_SENTENCES = 10**7  # sentences a document may have in a tagged file (a larger sent_idx is corrupt)
 
 
 def output_format(path: Path, stance_labels: Sequence[str], sentiment_labels: Sequence[str] = ()) -> OutputFormat:
@@ -136,9 +137,10 @@ def write_chunk_file(fmt: OutputFormat, records: Sequence[dict[str, Any]], path:
         fmt.write_chunk(records, handle)
 
 
-def join_chunk_files(fmt: OutputFormat, chunks: Sequence[Path], output: Path) -> None:
-    """Join finished chunk files into the output, atomically."""
-    with atomic_write(output, "wb") as handle:
+def join_chunk_files(fmt: OutputFormat, chunks: Sequence[Path], output: Path, *, temp_dir: Path) -> None:
+    """Join finished chunk files into the output, atomically; the temporary file is written in
+    ``temp_dir`` (the job's work folder), so a run killed while joining leaves nothing beside the output."""
+    with atomic_write(output, "wb", temp_dir=temp_dir) as handle:
         fmt.join(chunks, handle)
 
 
@@ -146,63 +148,148 @@ def iter_tagged(path: str | Path) -> Iterator[dict[str, Any]]:
     """Read tagged sentence records back from a ``.jsonl``, ``.csv`` or ``.parquet`` output.
 
     CSV rows are grouped back into sentences (consecutive rows of one sentence); CSV has no
-    rows for sentences without mentions.
+    rows for sentences without mentions. The file is read strictly: a truncated file, a
+    malformed row or record and a sentence that occurs twice (the same output concatenated
+    twice) are InputErrors naming the file and line (Parquet: row).
     """
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "no such file", hint="expected the output of `stancekit tag`")
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
-        from stancekit.io import read_jsonl
+        from stancekit.io import read_numbered_jsonl
 
-        yield from read_jsonl(path)
+        numbered: Iterator[tuple[int, dict[str, Any]]] = read_numbered_jsonl(path, whole_lines=True)
     elif suffix == ".parquet":
-        yield from _iter_parquet(path)
+        numbered = _iter_parquet(path)
     elif suffix == ".csv":
-        yield from _iter_csv(path)
+        numbered = _iter_csv(path)
     else:
         raise InputError(path, f"unsupported extension {suffix or '(none)'!r}", hint=f"expected {', '.join(FORMATS)}")
+    seen: dict[str, int] = {}  # doc_id -> bit set of the sent_idx read (memory grows with documents, not sentences)
+    for line, record in numbered:
+        _check_record(record, path, line)
+        doc_id, sent_idx = record["doc_id"], record["sent_idx"]
+        bits = seen.get(doc_id, 0)
+        if bits >> sent_idx & 1:
+            raise InputError(path, f"sentence {sent_idx} of document {doc_id!r} occurs twice", line=line,
+                             hint="the file holds some records twice (outputs concatenated?); counting them "
+                             "twice would skew every figure; remove the duplicates or tag again")
+        seen[doc_id] = bits | 1 << sent_idx
+        yield record
 
 
-def _iter_parquet(path: Path) -> Iterator[dict[str, Any]]:
+def _check_record(record: dict[str, Any], path: Path, line: int) -> None:
+    """A tagged sentence record has the keys and types the report relies on."""
+    problem = None
+    if not isinstance(record.get("doc_id"), str) or not record["doc_id"]:
+        problem = f"'doc_id' must be a non-empty string, found {record.get('doc_id')!r}"
+    elif (not isinstance(record.get("sent_idx"), int) or isinstance(record["sent_idx"], bool)
+          or not 0 <= record["sent_idx"] < MAX_SENTENCES):
+        problem = f"'sent_idx' must be an integer from 0 to {MAX_SENTENCES - 1}, found {record.get('sent_idx')!r}"
+    elif not isinstance(record.get("text"), str):
+        problem = f"'text' must be a string, found {type(record.get('text')).__name__}"
+    elif not isinstance(record.get("mentions"), list):
+        problem = f"'mentions' must be a list, found {type(record.get('mentions')).__name__}"
+    elif not isinstance(record.get("meta", {}), dict):
+        problem = f"'meta' must be an object, found {type(record.get('meta')).__name__}"
+    else:
+        for mention in record["mentions"]:
+            if not (isinstance(mention, dict) and isinstance(mention.get("actor"), str)
+                    and isinstance(mention.get("text"), str) and isinstance(mention.get("scores", {}), dict)):
+                problem = f"a mention must have string 'actor' and 'text' (and 'scores' an object), found {mention!r}"
+                break
+    if problem:
+        raise InputError(path, problem, line=line, hint="expected a record written by `stancekit tag`")
+
+
+def _iter_parquet(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
         parquet = pq.ParquetFile(path)
     except (pa.ArrowException, OSError) as exc:  # ArrowInvalid for a broken file, OSError for an unreadable one
-        raise InputError(path, f"not a readable Parquet file ({exc})") from None
-    for batch in parquet.iter_batches(batch_size=4096):
+        raise InputError(path, f"not a readable Parquet file ({exc})",
+                         hint="a truncated or damaged file; write it again with `stancekit tag`") from None
+    row_no = 0
+    batches = parquet.iter_batches(batch_size=4096)
+    while True:
+        try:
+            batch = next(batches, None)
+        except (pa.ArrowException, OSError) as exc:
+            raise InputError(path, f"damaged Parquet data after row {row_no} ({exc})",
+                             hint="write it again with `stancekit tag`") from None
+        if batch is None:
+            return
         for row in batch.to_pylist():
-            row["meta"] = json.loads(row["meta"]) if row.get("meta") else {}
-            yield row
+            row_no += 1
+            row["meta"] = _json_field(row.get("meta"), path, row_no) if row.get("meta") else {}
+            yield row_no, row
 
 
-def _iter_csv(path: Path) -> Iterator[dict[str, Any]]:
+def _json_field(value: str, path: Path, line: int) -> Any:
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise InputError(path, f"'meta' is not JSON ({exc.msg})", line=line) from None
+
+
+def _number(row: dict[str, str], column: str, kind: type, path: Path, line: int) -> Any:
+    try:
+        return kind(row[column])
+    except ValueError:
+        raise InputError(path, f"column {column!r} must be a number, found {row[column]!r}", line=line,
+                         hint="expected the CSV written by `stancekit tag`") from None
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as handle:
+        handle.seek(-1, 2)
+        return handle.read(1) == b"\n"
+
+
+def _iter_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    from stancekit.readers import check_row_width, strict_csv_rows
+
     with path.open("r", encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        required = {"doc_id", "sent_idx", "actor", "stance", "sentence_text"}
-        missing = required - set(reader.fieldnames or [])
+        rows = strict_csv_rows(handle, path)
+        _, header = next(rows, (1, []))
+        required = {"doc_id", "sent_idx", "sentence_start", "sentence_end", "actor", "mention_start", "mention_end",
+                    "mention_text", "stance", "sentence_text"}
+        missing = required - set(header)
         if missing:
             raise InputError(path, f"CSV lacks column(s) {sorted(missing)}", line=1,
                              hint="expected the CSV written by `stancekit tag`")
-        stance_labels = [c[len("score_"):] for c in reader.fieldnames or [] if c.startswith("score_")]
-        sentiment_labels = [c[len("sentiment_"):] for c in reader.fieldnames or [] if c.startswith("sentiment_")]
+        stance_labels = [c[len("score_"):] for c in header if c.startswith("score_")]
+        sentiment_labels = [c[len("sentiment_"):] for c in header if c.startswith("sentiment_")]
         current: dict[str, Any] | None = None
-        for row in reader:
-            key = (row["doc_id"], int(row["sent_idx"]))
+        start_line = 0
+        for line, fields in rows:
+            check_row_width(fields, header, path, line)
+            row = dict(zip(header, fields))
+            key = (row["doc_id"], _number(row, "sent_idx", int, path, line))
             if current is None or (current["doc_id"], current["sent_idx"]) != key:
                 if current is not None:
-                    yield current
-                current = {"doc_id": key[0], "sent_idx": key[1], "start": int(row["sentence_start"]),
-                           "end": int(row["sentence_end"]), "text": row["sentence_text"], "mentions": [],
-                           "meta": json.loads(row["meta"]) if row.get("meta") else {}}
+                    yield start_line, current
+                start_line = line
+                current = {"doc_id": key[0], "sent_idx": key[1],
+                           "start": _number(row, "sentence_start", int, path, line),
+                           "end": _number(row, "sentence_end", int, path, line), "text": row["sentence_text"],
+                           "mentions": [], "meta": _json_field(row["meta"], path, line) if row.get("meta") else {}}
                 if row.get("sentiment"):
                     current["sentiment"] = row["sentiment"]
-                    current["sentiment_scores"] = {lb: float(row[f"sentiment_{lb}"]) for lb in sentiment_labels}
+                    current["sentiment_scores"] = {lb: _number(row, f"sentiment_{lb}", float, path, line)
+                                                   for lb in sentiment_labels}
             current["mentions"].append({
-                "actor": row["actor"], "start": int(row["mention_start"]), "end": int(row["mention_end"]),
-                "text": row["mention_text"], "stance": row["stance"],
-                "scores": {lb: float(row[f"score_{lb}"]) for lb in stance_labels if row[f"score_{lb}"] != ""}})
+                "actor": row["actor"], "start": _number(row, "mention_start", int, path, line),
+                "end": _number(row, "mention_end", int, path, line), "text": row["mention_text"],
+                "stance": row["stance"],
+                "scores": {lb: _number(row, f"score_{lb}", float, path, line)
+                           for lb in stance_labels if row[f"score_{lb}"] != ""}})
+        if current is not None and not _ends_with_newline(path):
+                raise InputError(path, "the last line does not end in a newline: the file is truncated",
+                                 line=start_line, hint="the file was cut short (full disk, interrupted copy?); "
+                                 "write it again")
         if current is not None:
-            yield current
+            yield start_line, current

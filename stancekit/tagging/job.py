@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 from stancekit.actors import ActorDictionary, DictionaryMatcher
-from stancekit.errors import ConfigError, InputError
-from stancekit.io import atomic_write, file_sha256
+from stancekit.errors import ConfigError, InputError, OutputError
+from stancekit.io import atomic_write, file_sha256, lock_path, output_errors, output_lock
 from stancekit.models.options import InferenceOptions
 from stancekit.options import nested, option
 from stancekit.pipeline import iter_sentences
@@ -42,7 +42,8 @@ JOB_FILE = "job.json"
 class TagConfig:
     """What to read, which actors to find, which models to run and where to write."""
 
-    inputs: list[Path] = option(help="Coverage files (.txt, .jsonl, .csv) or folders.", argument=True)
+    inputs: list[Path] = option(help="Coverage files (.txt/.text, .jsonl/.ndjson, .csv/.tsv) or folders.",
+                                argument=True)
     model: Path = option(help="Stance model folder (from `stancekit train`).", flags=("--model", "-m"))
     actors: Path = option(help="Actor dictionary (YAML).", flags=("--actors", "-a"))
     output: Path = option(help="Output file; .jsonl, .csv (a row a mention) or .parquet. Re-run to resume.",
@@ -85,6 +86,11 @@ class TagConfig:
     def work_dir(self) -> Path:
         return self.output.with_name(f".{self.output.name}.parts")
 
+    @property
+    def own_files(self) -> list[Path]:
+        """Everything this job writes; never read back as input."""
+        return [self.output, self.work_dir, lock_path(self.output)]
+
 
 @dataclass
 class TagSummary:
@@ -112,7 +118,7 @@ def job_fingerprint(config: TagConfig, models: Models) -> dict[str, Any]:
     are the same with ``--skip-bad``, so a failed run can be resumed with it.
     """
     files = [{"path": str(p.resolve()), "size": p.stat().st_size, "mtime_ns": p.stat().st_mtime_ns}
-             for p in iter_input_files(config.inputs)]
+             for p in iter_input_files(config.inputs, exclude=config.own_files)]
     return {
         "inputs": files,
         "actors": file_sha256(config.actors),
@@ -126,9 +132,15 @@ def job_fingerprint(config: TagConfig, models: Models) -> dict[str, Any]:
 
 
 def _prepare_work_dir(config: TagConfig, fingerprint: dict[str, Any]) -> int:
-    """Create or reopen the work folder; return how many chunks are already finished."""
+    """Create or reopen the work folder; return how many chunks are already finished.
+
+    Called holding the output lock: temporary files in the work folder are a killed run's
+    and are removed.
+    """
     work = config.work_dir
     job_file = work / JOB_FILE
+    for stale in work.glob(".*.tmp"):
+        stale.unlink()
     if job_file.is_file():
         previous = json.loads(job_file.read_text(encoding="utf-8"))
         if previous != fingerprint:
@@ -139,7 +151,8 @@ def _prepare_work_dir(config: TagConfig, fingerprint: dict[str, Any]) -> int:
         while _chunk_path(config, finished).is_file():
             finished += 1
         return finished
-    work.mkdir(parents=True, exist_ok=True)
+    with output_errors(work):
+        work.mkdir(parents=True, exist_ok=True)
     with atomic_write(job_file) as handle:
         json.dump(fingerprint, handle, indent=1)
     return 0
@@ -191,7 +204,20 @@ def make_engine(config: TagConfig, models: Models) -> Engine:
 
 
 def tag(config: TagConfig, *, on_bad: Callable[[InputError], None] | None = None) -> TagSummary:
-    """Run the job (resuming an interrupted one); return what was done."""
+    """Run the job (resuming an interrupted one); return what was done.
+
+    A second run writing the same output fails at once (OutputError) while this one holds
+    the output's lock.
+    """
+    with output_lock(config.output):
+        try:
+            return _tag(config, on_bad=on_bad)
+        except OutputError as err:
+            resume = "then re-run the same command: it resumes after the last finished chunk"
+            raise OutputError(err.path, err.reason, hint=f"{err.hint}; {resume}" if err.hint else resume) from None
+
+
+def _tag(config: TagConfig, *, on_bad: Callable[[InputError], None] | None) -> TagSummary:
     import torch
 
     torch.set_num_threads(config.threads or default_threads())
@@ -214,7 +240,7 @@ def tag(config: TagConfig, *, on_bad: Callable[[InputError], None] | None = None
     start = time.perf_counter()
     chunks = 0
     try:
-        documents = iter_documents(config.inputs, skip_bad=config.skip_bad, on_bad=bad)
+        documents = iter_documents(config.inputs, skip_bad=config.skip_bad, on_bad=bad, exclude=config.own_files)
         for index, chunk in enumerate(_chunks(documents, config.chunk_documents)):
             chunks = index + 1
             summary.documents += len(chunk)
@@ -232,7 +258,8 @@ def tag(config: TagConfig, *, on_bad: Callable[[InputError], None] | None = None
             progress.update(summary)
     finally:
         progress.close()
-    join_chunk_files(fmt, [_chunk_path(config, i) for i in range(chunks)], config.output)
-    shutil.rmtree(config.work_dir)
+    join_chunk_files(fmt, [_chunk_path(config, i) for i in range(chunks)], config.output, temp_dir=config.work_dir)
+    with output_errors(config.work_dir):
+        shutil.rmtree(config.work_dir)
     summary.seconds = time.perf_counter() - start
     return summary
