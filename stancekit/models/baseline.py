@@ -28,12 +28,12 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from stancekit.errors import ConfigError
+from stancekit.errors import ConfigError, ModelError
 from stancekit.records import Example, labelled_items
 from stancekit.io import atomic_write
 from stancekit.labels import TASK_LABELS, Task
 from stancekit.models.base import Classifier
-from stancekit.models.manifest import Manifest, require_files
+from stancekit.models.manifest import Manifest, reading
 from stancekit.models.options import InferenceOptions
 from stancekit.records import Sentence
 
@@ -157,6 +157,7 @@ class BaselineClassifier(Classifier):
 
     kind = "baseline"
     weight_files = ("baseline.json", "baseline.npz")
+    required_files = weight_files
 
     def __init__(self, *, task: str, labels: Sequence[str], features: BaselineFeatures, coef: np.ndarray,
                  intercept: np.ndarray):
@@ -201,16 +202,24 @@ class BaselineClassifier(Classifier):
         if options.precision != "fp32":
             raise ConfigError(f"{path} is a baseline model; --precision {options.precision} applies to transformer "
                               "models only (use fp32)")
-        require_files(path, cls.weight_files)
-        spec = json.loads((path / "baseline.json").read_text(encoding="utf-8"))
-        with np.load(path / "baseline.npz", allow_pickle=False) as arrays:
-            vectorizers = {n: _vectorizer(n, vocab, arrays[f"idf_{n}"]) for n, vocab in spec["vocabularies"].items()}
+        with reading(path, "baseline.json"):
+            spec = json.loads((path / "baseline.json").read_text(encoding="utf-8"))
+            target_aware = bool(spec["target_aware"])
+            vocabularies = {n: dict(vocab) for n, vocab in spec["vocabularies"].items() if n in VECTORIZER_SETTINGS}
+        with reading(path, "baseline.npz"), np.load(path / "baseline.npz", allow_pickle=False) as arrays:
+            vectorizers = {n: _vectorizer(n, vocab, arrays[f"idf_{n}"]) for n, vocab in vocabularies.items()}
             coef, intercept = arrays["coef"], arrays["intercept"]
+        expected = {name for name in VECTORIZER_SETTINGS if target_aware or name != "window"}
+        sizes_fit = all(np.shape(vectorizers[n].idf_) == (len(vocabularies[n]),) for n in vectorizers)
+        if set(vectorizers) != expected or not sizes_fit or coef.ndim != 2 or intercept.shape != coef.shape[:1] \
+                or coef.shape[1] != sum(len(v) for v in vocabularies.values()):
+            raise ModelError(path, "vocabularies (baseline.json) and weights (baseline.npz) do not fit together",
+                             file="baseline.npz")
         if coef.shape[0] != len(manifest.labels):
-            raise ConfigError(f"{path}/baseline.npz has {coef.shape[0]} classes but stancekit.json lists "
-                              f"{len(manifest.labels)} labels; the directory is mixed up, retrain it")
+            raise ModelError(path, f"{coef.shape[0]} classes but stancekit.json lists {len(manifest.labels)} labels "
+                             "(the directory is mixed up)", file="baseline.npz")
         classifier = cls(task=manifest.task, labels=manifest.labels,
-                         features=BaselineFeatures(spec["target_aware"], vectorizers), coef=coef, intercept=intercept)
+                         features=BaselineFeatures(target_aware, vectorizers), coef=coef, intercept=intercept)
         classifier._loaded_from(path, manifest)
         return classifier
 

@@ -31,18 +31,18 @@ import torch
 from torch import nn
 
 from stancekit.batching import cut_batches
-from stancekit.errors import ConfigError
+from stancekit.errors import ConfigError, ModelError
 from stancekit.records import Example
 from stancekit.labels import TASK_LABELS, Task
 from stancekit.models.base import Classifier
-from stancekit.models.manifest import DEFAULT_BASE_MODEL, MANIFEST, Manifest, require_files, warn_versions
+from stancekit.models.manifest import DEFAULT_BASE_MODEL, MANIFEST, Manifest, reading, warn_versions
 from stancekit.models.options import InferenceOptions
 from stancekit.records import Sentence
 
 SCHEMES = ("span-pool", "pair", "sentence")
 OPEN, CLOSE = "[ ", " ]"
 HEAD_FILE = "head.safetensors"
-TRANSFORMER_FILES = ("config.json", "model.safetensors", "tokenizer_config.json", HEAD_FILE)
+TRANSFORMER_FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", HEAD_FILE)
 
 
 def mark_mentions(text: str, spans: Sequence[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
@@ -194,14 +194,14 @@ class SpanPoolingClassifier(nn.Module):
         save_file({k: v.detach().cpu().contiguous() for k, v in self.head.state_dict().items()}, str(path / HEAD_FILE))
 
     def load_head(self, path: Path) -> None:
-        """Load ``head.safetensors``; a file that does not fit this head is a ConfigError."""
+        """Load ``head.safetensors``; a file that does not fit this head is a ModelError."""
         from safetensors.torch import load_file
 
         try:
             self.head.load_state_dict(load_file(str(path / HEAD_FILE)))
         except RuntimeError as exc:
-            raise ConfigError(f"{path}/{HEAD_FILE} does not fit this model's head "
-                              f"({' '.join(str(exc).split())[:300]}); retrain the model") from None
+            raise ModelError(path, f"does not fit this model's head ({' '.join(str(exc).split())[:300]})",
+                             file=HEAD_FILE) from None
 
 
 def pick_device(device: str) -> torch.device:
@@ -268,6 +268,7 @@ class TransformerClassifier(Classifier):
 
     kind = "transformer"
     weight_files = ("model.safetensors", HEAD_FILE)
+    required_files = TRANSFORMER_FILES
 
     def __init__(self, *, task: str, labels: Sequence[str], input_scheme: str, model: SpanPoolingClassifier,
                  tokenizer: Any, device: torch.device, batch_size: int, max_length: int,
@@ -367,17 +368,29 @@ class TransformerClassifier(Classifier):
 
     @classmethod
     def load(cls, path: Path, manifest: Manifest, options: InferenceOptions) -> "TransformerClassifier":
-        from transformers import AutoModel, AutoTokenizer
+        from safetensors import SafetensorError
+        from transformers import AutoConfig, AutoModel, AutoTokenizer
 
-        require_files(path, TRANSFORMER_FILES)
         warn_versions(manifest, versions())
         if manifest.input_scheme not in SCHEMES:
-            raise ConfigError(f"{path}: unknown input scheme {manifest.input_scheme!r}; retrain the model")
+            raise ModelError(path, f"unknown input scheme {manifest.input_scheme!r}", file=MANIFEST)
         chosen = pick_device(options.device)
-        tokenizer = AutoTokenizer.from_pretrained(path)
-        encoder = AutoModel.from_pretrained(path)
+        with reading(path, "tokenizer.json", (Exception,)):  # the tokenizers library raises plain Exceptions
+            tokenizer = AutoTokenizer.from_pretrained(path)
+        if not getattr(tokenizer, "is_fast", False):
+            raise ModelError(path, "no fast tokenizer could be built (stancekit needs character offsets)",
+                             file="tokenizer.json")
+        with reading(path, "config.json"):
+            config = AutoConfig.from_pretrained(path)
+        with reading(path, "model.safetensors", (SafetensorError,)):
+            encoder, info = AutoModel.from_pretrained(path, config=config, output_loading_info=True)
+        absent = info.get("missing_keys") or info.get("mismatched_keys")
+        if absent:
+            raise ModelError(path, f"weights do not fit config.json ({len(absent)} tensors missing or of another "
+                             f"shape, e.g. {sorted(map(str, absent))[0]})", file="model.safetensors")
         model = SpanPoolingClassifier(encoder, len(manifest.labels), use_spans=manifest.input_scheme != "sentence")
-        model.load_head(path)
+        with reading(path, HEAD_FILE, (SafetensorError,)):
+            model.load_head(path)
         model.to(chosen).eval()
         classifier = cls(task=manifest.task, labels=manifest.labels, input_scheme=manifest.input_scheme, model=model,
                          tokenizer=tokenizer, device=chosen, batch_size=options.batch_size,
