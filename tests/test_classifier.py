@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from stancekit.models import InferenceOptions, load_model
+from stancekit.models.manifest import describe_files
 from stancekit.errors import ConfigError
 from stancekit.labels import STANCE_LABELS
 from stancekit.records import Mention, Sentence
@@ -74,7 +75,10 @@ def test_a_head_that_does_not_fit_is_refused(tiny_stance_model_dir: Path, tmp_pa
     copy = tmp_path / "bad-head"
     shutil.copytree(tiny_stance_model_dir, copy)
     save_file({"1.weight": torch.zeros(3, 384), "1.bias": torch.zeros(3)}, str(copy / "head.safetensors"))
-    with pytest.raises(ConfigError, match=r"head\.safetensors does not fit this model's head .*size mismatch.*retrain"):
+    manifest = json.loads((copy / "stancekit.json").read_text())  # a manifest that agrees with the new head
+    manifest["files"] = describe_files(copy)
+    (copy / "stancekit.json").write_text(json.dumps(manifest))
+    with pytest.raises(ConfigError, match=r"head\.safetensors: does not fit this model's head .*size mismatch.*retrain"):
         load_model(copy, CPU)
 
 
@@ -119,3 +123,45 @@ def test_markers_and_token_spans_cover_each_mention() -> None:
     pair_rows = build_rows(tokenizer, [sentence], "pair", 64)
     assert [tokenizer.decode(r.input_ids[s:e]) for r in pair_rows for s, e in r.spans] == pieces
     assert len(pair_rows) == 3  # one encoder row per mention
+
+
+def long_sentence(clauses: int = 80) -> Sentence:
+    """One sentence of ~1,000 tokens with a mention in every clause, each clause saying something else."""
+    names, verbs = ["Armenia", "Azerbaijan", "Turkey", "Russia"], ["praised", "condemned", "shelled", "supported"]
+    text, mentions = "", []
+    for i in range(clauses):
+        name = names[i % 4]
+        mentions.append(Mention(name.lower(), len(text), len(text) + len(name), name))
+        text += f"{name} {verbs[(i // 4) % 4]} the uncharacteristically fragile ceasefire near village {i}, "
+    return Sentence("long", 0, 0, len(text), text.rstrip(", "), tuple(mentions))
+
+
+@pytest.mark.parametrize("scheme", ["span-pool", "pair"])
+def test_every_mention_of_a_long_sentence_is_encoded_in_its_own_window(scheme: str) -> None:
+    from transformers import AutoTokenizer
+
+    from stancekit.models.transformer import build_rows, default_base_model, labelled_rows
+    from stancekit.records import Example
+
+    tokenizer = AutoTokenizer.from_pretrained(default_base_model())
+    sentence = long_sentence()
+    assert len(tokenizer(sentence.text)["input_ids"]) > 900
+    for rows in (build_rows(tokenizer, [sentence], scheme, 64),
+                 labelled_rows(tokenizer, [Example(sentence, ("neutral",) * 80, None)], task="stance", scheme=scheme,
+                               max_length=64)):
+        assert sorted(slot for row in rows for slot in row.slots) == [(0, i) for i in range(80)]
+        for row in rows:
+            assert len(row.input_ids) <= 64
+            for (_, mi), (start, end) in zip(row.slots, row.spans):
+                assert tokenizer.decode(row.input_ids[start:end]) == f"[ {sentence.mentions[mi].text.lower()} ]"
+        middle = next(row for row in rows if row.slots == [(0, 40)])
+        assert "village 40" in tokenizer.decode(middle.input_ids)  # the mention's own context, around it
+    short = Sentence("d", 0, 0, len(TEXT), TEXT, two_actor_sentences()[0].mentions)
+    assert len(build_rows(tokenizer, [short], "span-pool", 64)) == 1  # what fits stays one row
+
+
+def test_mentions_past_the_token_limit_are_scored_not_given_a_constant(tiny_stance_model_dir: Path) -> None:
+    classifier = load_model(tiny_stance_model_dir, CPU)
+    (scores,) = classifier.predict_stance([long_sentence()])
+    tail = {tuple(round(p, 6) for p in probs.values()) for probs in scores[40:]}
+    assert len(tail) == 40  # each mention scored on its own words (before: one score for all past token 256)

@@ -202,24 +202,24 @@ class BaselineClassifier(Classifier):
         if options.precision != "fp32":
             raise ConfigError(f"{path} is a baseline model; --precision {options.precision} applies to transformer "
                               "models only (use fp32)")
+        expected = [name for name in VECTORIZER_SETTINGS if name != "window" or manifest.task == "stance"]
         with reading(path, "baseline.json"):
             spec = json.loads((path / "baseline.json").read_text(encoding="utf-8"))
-            target_aware = bool(spec["target_aware"])
-            vocabularies = {n: dict(vocab) for n, vocab in spec["vocabularies"].items() if n in VECTORIZER_SETTINGS}
+            vocabularies = {name: dict(spec["vocabularies"][name]) for name in expected}
         with reading(path, "baseline.npz"), np.load(path / "baseline.npz", allow_pickle=False) as arrays:
-            vectorizers = {n: _vectorizer(n, vocab, arrays[f"idf_{n}"]) for n, vocab in vocabularies.items()}
+            idf = {name: arrays[f"idf_{name}"] for name in expected}
             coef, intercept = arrays["coef"], arrays["intercept"]
-        expected = {name for name in VECTORIZER_SETTINGS if target_aware or name != "window"}
-        sizes_fit = all(np.shape(vectorizers[n].idf_) == (len(vocabularies[n]),) for n in vectorizers)
-        if set(vectorizers) != expected or not sizes_fit or coef.ndim != 2 or intercept.shape != coef.shape[:1] \
-                or coef.shape[1] != sum(len(v) for v in vocabularies.values()):
-            raise ModelError(path, "vocabularies (baseline.json) and weights (baseline.npz) do not fit together",
-                             file="baseline.npz")
+        if any(idf[n].shape != (len(vocabularies[n]),) for n in expected) or coef.ndim != 2 \
+                or intercept.shape != coef.shape[:1] or coef.shape[1] != sum(map(len, vocabularies.values())):
+            raise ModelError(path, "its weights do not fit the vocabularies of baseline.json (files from two "
+                             "different models?)", file="baseline.npz")
         if coef.shape[0] != len(manifest.labels):
             raise ModelError(path, f"{coef.shape[0]} classes but stancekit.json lists {len(manifest.labels)} labels "
                              "(the directory is mixed up)", file="baseline.npz")
         classifier = cls(task=manifest.task, labels=manifest.labels,
-                         features=BaselineFeatures(target_aware, vectorizers), coef=coef, intercept=intercept)
+                         features=BaselineFeatures(manifest.task == "stance",
+                                                   {n: _vectorizer(n, vocabularies[n], idf[n]) for n in expected}),
+                         coef=coef, intercept=intercept)
         classifier._loaded_from(path, manifest)
         return classifier
 

@@ -123,7 +123,7 @@ class Manifest:
 def _check_types(folder: Path, raw: dict[str, Any]) -> None:
     """Each known key of a manifest has the JSON type the loaders expect."""
     def wrong(key: str, expected: str, found: Any) -> ModelError:
-        return ModelError(folder, f"{key!r} must be {expected}, found {json.dumps(found)[:80]}", file=MANIFEST)
+        return ModelError(folder, f"{key} must be {expected}, found {json.dumps(found)[:80]}", file=MANIFEST)
 
     for key, expected in TYPES.items():
         if key in raw and (not isinstance(raw[key], expected) or isinstance(raw[key], bool)):
@@ -136,7 +136,7 @@ def _check_types(folder: Path, raw: dict[str, Any]) -> None:
     for name, entry in raw.get("files", {}).items():
         if (not isinstance(entry, dict) or not isinstance(entry.get("size"), int)
                 or not isinstance(entry.get("sha256"), str) or Path(name).is_absolute() or ".." in Path(name).parts):
-            raise wrong(f"files[{name!r}]", 'a relative file name with {"size": int, "sha256": hex}', entry)
+            raise wrong(f"files entry {name!r}", 'a relative file name with {"size": int, "sha256": hex}', entry)
 
 
 def describe_files(folder: Path) -> dict[str, dict[str, Any]]:

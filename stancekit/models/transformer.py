@@ -81,52 +81,97 @@ class Row:
     labels: list[int] = field(default_factory=list)
 
 
-def _token_span(offsets: Sequence[tuple[int, int]], in_first: Sequence[bool], start: int, end: int) -> tuple[int, int]:
-    """Token index range [a, b) of the characters [start, end); the first token when truncated away."""
+def _token_span(offsets: Sequence[tuple[int, int]], in_first: Sequence[bool], start: int, end: int
+                ) -> tuple[int, int] | None:
+    """Token index range [a, b) of the characters [start, end); None when truncation cut them off."""
     idx = [i for i, ((s, e), first) in enumerate(zip(offsets, in_first)) if first and e > s and s >= start and e <= end]
-    return (idx[0], idx[-1] + 1) if idx else (0, 1)
+    return (idx[0], idx[-1] + 1) if idx else None
+
+
+@dataclass
+class _Plan:
+    """One encoder input before tokenization: its text (and pair text) and the character spans to classify."""
+
+    sentence: int
+    mentions: list[int]  # mention indices, [-1] for the sentence scheme
+    text: str
+    pair: str | None
+    spans: list[tuple[int, int]]
+
+
+def _encode(tokenizer: Any, plans: Sequence[_Plan], max_length: int) -> list[Row | None]:
+    """One row per plan, truncated to ``max_length``; None where truncation cut off a span."""
+    if not plans:
+        return []
+    pairs = [plan.pair for plan in plans] if plans[0].pair is not None else None
+    encoded = tokenizer([plan.text for plan in plans], pairs, truncation="only_first" if pairs else True,
+                        max_length=max_length, return_offsets_mapping=True)
+    rows: list[Row | None] = []
+    for k, plan in enumerate(plans):
+        in_first = [sid == 0 for sid in encoded.sequence_ids(k)]
+        spans = [_token_span(encoded["offset_mapping"][k], in_first, s, e) for s, e in plan.spans]
+        token_types = encoded["token_type_ids"][k] if "token_type_ids" in encoded else None
+        rows.append(None if None in spans else
+                    Row(encoded["input_ids"][k], token_types, spans, [(plan.sentence, mi) for mi in plan.mentions]))
+    return rows
+
+
+def _windows(tokenizer: Any, plan: _Plan, max_length: int) -> list[_Plan]:
+    """One plan per mention of a too-long plan: the whole words around the mention, centred on it, that fit."""
+    budget = max_length - tokenizer.num_special_tokens_to_add(pair=plan.pair is not None)
+    if plan.pair is not None:
+        budget -= len(tokenizer(plan.pair, add_special_tokens=False)["input_ids"])
+    encoded = tokenizer(plan.text, add_special_tokens=False, return_offsets_mapping=True)
+    offsets, words = encoded["offset_mapping"], encoded.word_ids()
+    windows = []
+    for mi, (start, end) in zip(plan.mentions, plan.spans):
+        inside = [i for i, (s, e) in enumerate(offsets) if e > start and s < end]
+        first, last = inside[0], min(inside[-1] + 1, inside[0] + budget)
+        lo = max(0, min(first - (budget - (last - first)) // 2, len(offsets) - budget))
+        hi = min(len(offsets), lo + budget)
+        while 0 < lo < first and words[lo] == words[lo - 1]:  # start and end on word boundaries
+            lo += 1
+        while last < hi < len(offsets) and words[hi] == words[hi - 1]:
+            hi -= 1
+        cut = offsets[lo][0]
+        windows.append(_Plan(plan.sentence, [mi], plan.text[cut: offsets[hi - 1][1]], plan.pair,
+                             [(start - cut, end - cut)]))
+    return windows
 
 
 def build_rows(tokenizer: Any, sentences: Sequence[Sentence], scheme: str, max_length: int,
                mentions: Sequence[Sequence[int]] | None = None) -> list[Row]:
-    """Encoder rows for ``sentences``; ``mentions`` limits which mention indices get a span (default: all)."""
+    """Encoder rows for ``sentences``; ``mentions`` limits which mention indices get a span (default: all).
+
+    A row whose mentions do not all fit in ``max_length`` tokens is replaced by one row per mention: a
+    window of whole words centred on that mention, so that every mention is scored on its own context
+    (a long sentence scored for sentiment keeps its first ``max_length`` tokens). Training and
+    inference both build their rows here.
+    """
     if scheme not in SCHEMES:
         raise ConfigError(f"unknown input scheme {scheme!r}, expected one of {SCHEMES}")
     wanted = [list(range(len(s.mentions))) for s in sentences] if mentions is None else [list(m) for m in mentions]
-    texts: list[str] = []
-    pairs: list[str] = []
-    plans: list[tuple[int, list[int], list[tuple[int, int]]]] = []  # sentence index, mention idxs, char spans
+    plans: list[_Plan] = []
     for si, (sentence, idxs) in enumerate(zip(sentences, wanted)):
         if scheme == "sentence":
-            texts.append(sentence.text)
-            plans.append((si, [-1], []))
+            plans.append(_Plan(si, [-1], sentence.text, None, []))
         elif scheme == "span-pool":
             if not idxs:
                 continue
-            spans = [(m.start, m.end) for m in sentence.mentions]
-            marked, new_spans = mark_mentions(sentence.text, spans)
-            texts.append(marked)
-            plans.append((si, idxs, [new_spans[i] for i in idxs]))
+            marked, new_spans = mark_mentions(sentence.text, [(m.start, m.end) for m in sentence.mentions])
+            plans.append(_Plan(si, idxs, marked, None, [new_spans[i] for i in idxs]))
         else:
             for mi in idxs:
                 m = sentence.mentions[mi]
                 marked, new_spans = mark_mentions(sentence.text, [(m.start, m.end)])
-                texts.append(marked)
-                pairs.append(m.text)
-                plans.append((si, [mi], new_spans))
-    if not texts:
-        return []
-    encoded = tokenizer(texts, pairs or None, truncation="only_first" if pairs else True, max_length=max_length,
-                        return_offsets_mapping=True)
-    rows = []
-    for k, (si, idxs, char_spans) in enumerate(plans):
-        offsets = encoded["offset_mapping"][k]
-        seq_ids = encoded.sequence_ids(k)
-        in_first = [sid == 0 for sid in seq_ids]
-        token_types = encoded["token_type_ids"][k] if "token_type_ids" in encoded else None
-        spans = [_token_span(offsets, in_first, s, e) for s, e in char_spans]
-        rows.append(Row(encoded["input_ids"][k], token_types, spans, [(si, mi) for mi in idxs]))
-    return rows
+                plans.append(_Plan(si, [mi], marked, m.text, new_spans))
+    rows = _encode(tokenizer, plans, max_length)
+    windows = [w for plan, row in zip(plans, rows) if row is None for w in _windows(tokenizer, plan, max_length)]
+    windowed = _encode(tokenizer, windows, max_length)
+    if None in windowed:
+        raise ConfigError(f"a mention is longer than the model's {max_length} tokens; shorten it in the actor "
+                          "dictionary or train with a larger max length")
+    return [row for row in rows + windowed if row is not None]
 
 
 def collate(rows: Sequence[Row], pad_id: int) -> dict[str, torch.Tensor]:
@@ -375,13 +420,13 @@ class TransformerClassifier(Classifier):
         if manifest.input_scheme not in SCHEMES:
             raise ModelError(path, f"unknown input scheme {manifest.input_scheme!r}", file=MANIFEST)
         chosen = pick_device(options.device)
+        with reading(path, "config.json"):  # first: the tokenizer reads it too
+            config = AutoConfig.from_pretrained(path)
         with reading(path, "tokenizer.json", (Exception,)):  # the tokenizers library raises plain Exceptions
             tokenizer = AutoTokenizer.from_pretrained(path)
         if not getattr(tokenizer, "is_fast", False):
             raise ModelError(path, "no fast tokenizer could be built (stancekit needs character offsets)",
                              file="tokenizer.json")
-        with reading(path, "config.json"):
-            config = AutoConfig.from_pretrained(path)
         with reading(path, "model.safetensors", (SafetensorError,)):
             encoder, info = AutoModel.from_pretrained(path, config=config, output_loading_info=True)
         absent = info.get("missing_keys") or info.get("mismatched_keys")
