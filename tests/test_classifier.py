@@ -6,11 +6,11 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 from stancekit.models import InferenceOptions, load_model
-from stancekit.models.manifest import describe_files
 from stancekit.errors import ConfigError
 from stancekit.labels import STANCE_LABELS
 from stancekit.records import Mention, Sentence
@@ -71,6 +71,8 @@ def test_a_partial_directory_names_the_missing_file(fixture: str, missing: str, 
 
 def test_a_head_that_does_not_fit_is_refused(tiny_stance_model_dir: Path, tmp_path: Path) -> None:
     from safetensors.torch import save_file
+
+    from stancekit.models.manifest import describe_files
 
     copy = tmp_path / "bad-head"
     shutil.copytree(tiny_stance_model_dir, copy)
@@ -165,3 +167,42 @@ def test_mentions_past_the_token_limit_are_scored_not_given_a_constant(tiny_stan
     (scores,) = classifier.predict_stance([long_sentence()])
     tail = {tuple(round(p, 6) for p in probs.values()) for probs in scores[40:]}
     assert len(tail) == 40  # each mention scored on its own words (before: one score for all past token 256)
+
+
+def test_the_baseline_scores_many_mentions_of_a_sentence_exactly_as_one_by_one(baseline_stance_model_dir: Path,
+                                                                                newsmtsc_dir: Path) -> None:
+    from stancekit.examples import read_newsmtsc
+    from stancekit.models.baseline import LINEAR_FROM
+
+    baseline = load_model(baseline_stance_model_dir)
+    sentences = [ex.sentence for ex in read_newsmtsc(newsmtsc_dir / "dev_mt.jsonl") if len(ex.sentence.mentions) > 1]
+    many = [Sentence(s.doc_id, s.sent_idx, s.start, s.end, s.text, s.mentions * LINEAR_FROM) for s in sentences[:40]]
+    many[0] = Sentence("x", 0, 0, 0, many[0].text, ())
+    batch = sentences[:20] + many + [long_sentence(120)] + sentences[20:40]
+    together = baseline.mention_probabilities(batch)
+    for sentence, probs in zip(batch, together):
+        one_by_one = baseline.predict_items([(sentence, i) for i in range(len(sentence.mentions))])
+        assert probs.shape == (len(sentence.mentions), 3)
+        assert np.abs(probs - one_by_one).max(initial=0.0) < 1e-9
+
+
+def test_baseline_work_grows_linearly_with_mentions_per_sentence(baseline_stance_model_dir: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Characters fed to the TF-IDF analyzers for one sentence of N mentions: 2N costs about twice N."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    analysed = [0]
+    build = TfidfVectorizer.build_analyzer
+
+    def counting(self: TfidfVectorizer):  # noqa: ANN202
+        analyzer = build(self)
+        return lambda doc: (analysed.__setitem__(0, analysed[0] + len(doc)), analyzer(doc))[1]
+
+    monkeypatch.setattr(TfidfVectorizer, "build_analyzer", counting)
+    baseline = load_model(baseline_stance_model_dir)
+    work = []
+    for clauses in (100, 200, 400):
+        analysed[0] = 0
+        baseline.predict_stance([long_sentence(clauses)])
+        work.append(analysed[0])
+    assert work[2] / work[1] < 2.3 and work[1] / work[0] < 2.3  # quadratic: 4x
