@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from stancekit.cli import app
 from stancekit.errors import ModelError
 from stancekit.io import file_sha256
+from stancekit.labels import STANCE_LABELS
 from stancekit.models import InferenceOptions, load_model
 from stancekit.models.manifest import describe_files
 
@@ -212,3 +213,34 @@ def test_the_serve_backend_refuses_a_damaged_folder(baseline_stance_model_dir: P
     (folder / "baseline.json").write_text("{}", encoding="utf-8")
     with pytest.raises(ModelError, match=r"baseline.json: .*\(truncated or altered\); retrain"):
         load_classifier(folder, task="stance", options=CPU)
+
+
+def test_plain_transformers_refuses_the_folder_instead_of_a_random_head(tiny_stance_model_dir: Path) -> None:
+    """Before: AutoModelForSequenceClassification/pipeline loaded the encoder under a new random head
+    (LABEL_0 at 0.51, no error)."""
+    from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, pipeline
+
+    config = json.loads((tiny_stance_model_dir / "config.json").read_text(encoding="utf-8"))
+    labels = manifest_of(tiny_stance_model_dir)["labels"]
+    assert config["id2label"] == {str(i): label for i, label in enumerate(labels)}
+    assert config["label2id"] == {label: i for i, label in enumerate(labels)} and set(labels) == set(STANCE_LABELS)
+    assert config["architectures"] == ["StanceKitSpanPoolingClassifier"] and config["model_type"] == "stancekit"
+    assert config["stancekit"]["encoder_model_type"] == "bert"
+    for load in (lambda: AutoModelForSequenceClassification.from_pretrained(tiny_stance_model_dir),
+                 lambda: pipeline("text-classification", model=str(tiny_stance_model_dir)),
+                 lambda: AutoConfig.from_pretrained(tiny_stance_model_dir)):
+        with pytest.raises(ValueError, match="model type `stancekit`"):
+            load()
+    assert AutoTokenizer.from_pretrained(tiny_stance_model_dir).is_fast  # the tokenizer stays usable as is
+    assert load_model(tiny_stance_model_dir, CPU).predict_stance([]) == []
+
+
+def test_a_stancekit_folder_is_a_warm_start_base(tiny_stance_model_dir: Path, tiny_newsmtsc_dir: Path,
+                                                 tmp_path: Path) -> None:
+    from stancekit.training import TrainConfig, train
+
+    out = tmp_path / "continued"
+    train(TrainConfig(data=[tiny_newsmtsc_dir], output=out, base_model=str(tiny_stance_model_dir), max_steps=1,
+                      batch_size=8, eval_steps=1, device="cpu", progress=False, max_train_sentences=8))
+    assert manifest_of(out)["base_model"] == str(tiny_stance_model_dir)
+    assert load_model(out, CPU).predict_stance([]) == []

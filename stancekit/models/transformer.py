@@ -13,6 +13,13 @@ A target-attended context (the sentence's tokens weighted by a learned affinity 
 beside the two means was measured and not kept: on NewsMTSC dev it was no better (see README).
 
 Files: the encoder and tokenizer via ``save_pretrained`` and the head in ``head.safetensors``.
+``config.json`` is the encoder's, made honest to the ecosystem: ``model_type`` ``stancekit`` (the
+encoder's own type under ``stancekit.encoder_model_type``), ``architectures``
+``StanceKitSpanPoolingClassifier`` and the real ``id2label``/``label2id``. Plain ``transformers``
+(``AutoModelForSequenceClassification``, ``pipeline``) then refuses the folder with "model type
+`stancekit` ... not recognize[d]" instead of loading the encoder under a random classification head;
+:func:`stancekit.load_model` loads it. (Shipping custom code for ``trust_remote_code`` was not chosen:
+it runs Python from a model folder and needs a second copy of the head and the input scheme.)
 Training (:meth:`TransformerClassifier.fit`) runs on the transformers ``Trainer``: seeded,
 class-weighted cross-entropy, evaluation and checkpoint each epoch (or every ``eval_steps``), early
 stopping on validation macro-F1, best checkpoint kept, length-grouped batches.
@@ -32,6 +39,7 @@ from torch import nn
 
 from stancekit.batching import cut_batches
 from stancekit.errors import ConfigError, ModelError
+from stancekit.io import atomic_write
 from stancekit.records import Example
 from stancekit.labels import TASK_LABELS, Task
 from stancekit.models.base import Classifier
@@ -42,6 +50,7 @@ from stancekit.records import Sentence
 SCHEMES = ("span-pool", "pair", "sentence")
 OPEN, CLOSE = "[ ", " ]"
 HEAD_FILE = "head.safetensors"
+MODEL_TYPE, ARCHITECTURE = "stancekit", "StanceKitSpanPoolingClassifier"  # config.json: unknown to transformers
 TRANSFORMER_FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", HEAD_FILE)
 
 
@@ -230,13 +239,23 @@ class SpanPoolingClassifier(nn.Module):
             out["loss"] = nn.functional.cross_entropy(logits.float(), labels, weight=self.class_weights.float())
         return out
 
-    def save(self, path: Path, tokenizer: Any) -> None:
-        """Encoder and tokenizer via ``save_pretrained``; the head as safetensors (no pickles)."""
+    def save(self, path: Path, tokenizer: Any, *, labels: Sequence[str], input_scheme: str) -> None:
+        """Encoder and tokenizer via ``save_pretrained`` (``config.json`` made stancekit's, see the module
+        docstring); the head as safetensors (no pickles)."""
+        import json
+
         from safetensors.torch import save_file
 
         self.encoder.save_pretrained(path)
         tokenizer.save_pretrained(path)
         save_file({k: v.detach().cpu().contiguous() for k, v in self.head.state_dict().items()}, str(path / HEAD_FILE))
+        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        config["stancekit"] = {"encoder_model_type": config["model_type"], "input_scheme": input_scheme,
+                               "load_with": "stancekit.load_model(folder)"}
+        config |= {"model_type": MODEL_TYPE, "architectures": [ARCHITECTURE],
+                   "id2label": dict(enumerate(labels)), "label2id": {label: i for i, label in enumerate(labels)}}
+        with atomic_write(path / "config.json") as handle:
+            json.dump(config, handle, indent=2, sort_keys=True)
 
     def load_head(self, path: Path) -> None:
         """Load ``head.safetensors``; a file that does not fit this head is a ModelError."""
@@ -247,6 +266,24 @@ class SpanPoolingClassifier(nn.Module):
         except RuntimeError as exc:
             raise ModelError(path, f"does not fit this model's head ({' '.join(str(exc).split())[:300]})",
                              file=HEAD_FILE) from None
+
+
+def encoder_config(folder: str | Path) -> Any:
+    """The encoder's ``PretrainedConfig`` from a folder's ``config.json``: a stancekit one (``model_type``
+    ``stancekit``) gets its encoder's own type back; any other is read as transformers reads it."""
+    import json
+
+    from transformers import AutoConfig
+
+    raw = json.loads((Path(folder) / "config.json").read_text(encoding="utf-8"))
+    if not isinstance(raw, dict):
+        raise ValueError(f"expected a JSON object, found {type(raw).__name__}")
+    if raw.get("model_type") != MODEL_TYPE:
+        return AutoConfig.from_pretrained(folder)
+    own = raw.pop("stancekit")
+    for key in ("model_type", "architectures", "id2label", "label2id"):
+        raw.pop(key, None)
+    return AutoConfig.for_model(own["encoder_model_type"], **raw)
 
 
 def pick_device(device: str) -> torch.device:
@@ -347,7 +384,7 @@ class TransformerClassifier(Classifier):
         source, continue_from = resolve_base_model(base_model, task=task, input_scheme=input_scheme)
         try:
             tokenizer = AutoTokenizer.from_pretrained(source)
-            encoder = AutoModel.from_pretrained(source)
+            encoder = AutoModel.from_pretrained(source, config=encoder_config(source) if continue_from else None)
         except OSError as exc:
             raise ConfigError(f"cannot load base model {base_model!r} ({str(exc).splitlines()[0]}); pass a local "
                               "folder or a Hugging Face id that is cached (HF_HUB_OFFLINE=1 blocks downloads)") from None
@@ -409,19 +446,19 @@ class TransformerClassifier(Classifier):
                    base_model=base_model, hyperparameters=hyperparameters)
 
     def save(self, path: Path) -> None:
-        self.model.save(path, self.tokenizer)
+        self.model.save(path, self.tokenizer, labels=self.labels, input_scheme=self.input_scheme)
 
     @classmethod
     def load(cls, path: Path, manifest: Manifest, options: InferenceOptions) -> "TransformerClassifier":
         from safetensors import SafetensorError
-        from transformers import AutoConfig, AutoModel, AutoTokenizer
+        from transformers import AutoModel, AutoTokenizer
 
         warn_versions(manifest, versions())
         if manifest.input_scheme not in SCHEMES:
             raise ModelError(path, f"unknown input scheme {manifest.input_scheme!r}", file=MANIFEST)
         chosen = pick_device(options.device)
         with reading(path, "config.json"):  # first: the tokenizer reads it too
-            config = AutoConfig.from_pretrained(path)
+            config = encoder_config(path)
         with reading(path, "tokenizer.json", (Exception,)):  # the tokenizers library raises plain Exceptions
             tokenizer = AutoTokenizer.from_pretrained(path)
         if not getattr(tokenizer, "is_fast", False):
