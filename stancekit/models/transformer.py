@@ -383,8 +383,9 @@ class TransformerClassifier(Classifier):
         set_seed(seed)
         source, continue_from = resolve_base_model(base_model, task=task, input_scheme=input_scheme)
         try:
-            tokenizer = AutoTokenizer.from_pretrained(source)
-            encoder = AutoModel.from_pretrained(source, config=encoder_config(source) if continue_from else None)
+            config = encoder_config(source) if continue_from else None
+            tokenizer = AutoTokenizer.from_pretrained(source, config=config)
+            encoder = AutoModel.from_pretrained(source, config=config)
         except OSError as exc:
             raise ConfigError(f"cannot load base model {base_model!r} ({str(exc).splitlines()[0]}); pass a local "
                               "folder or a Hugging Face id that is cached (HF_HUB_OFFLINE=1 blocks downloads)") from None
@@ -457,10 +458,10 @@ class TransformerClassifier(Classifier):
         if manifest.input_scheme not in SCHEMES:
             raise ModelError(path, f"unknown input scheme {manifest.input_scheme!r}", file=MANIFEST)
         chosen = pick_device(options.device)
-        with reading(path, "config.json"):  # first: the tokenizer reads it too
+        with reading(path, "config.json"):  # first: the tokenizer needs it too
             config = encoder_config(path)
         with reading(path, "tokenizer.json", (Exception,)):  # the tokenizers library raises plain Exceptions
-            tokenizer = AutoTokenizer.from_pretrained(path)
+            tokenizer = AutoTokenizer.from_pretrained(path, config=config)
         if not getattr(tokenizer, "is_fast", False):
             raise ModelError(path, "no fast tokenizer could be built (stancekit needs character offsets)",
                              file="tokenizer.json")
