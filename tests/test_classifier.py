@@ -206,3 +206,14 @@ def test_baseline_work_grows_linearly_with_mentions_per_sentence(baseline_stance
         baseline.predict_stance([long_sentence(clauses)])
         work.append(analysed[0])
     assert work[2] / work[1] < 2.3 and work[1] / work[0] < 2.3  # quadratic: 4x
+
+
+def test_a_sentence_cut_for_sentiment_is_reported_with_the_count(tiny_sentiment_model_dir: Path,
+                                                                 capsys: pytest.CaptureFixture) -> None:
+    classifier = load_model(tiny_sentiment_model_dir, CPU)
+    short = two_actor_sentences()[0]
+    assert len(classifier.predict_sentiment([long_sentence(), short, long_sentence(30)])) == 3
+    assert "warning: 2 of 3 sentences are longer than 256 tokens: their sentiment is read from the first 256" \
+        in capsys.readouterr().err
+    classifier.predict_sentiment([long_sentence()])
+    assert "longer than" not in capsys.readouterr().err  # once per model, not per batch

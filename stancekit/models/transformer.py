@@ -88,6 +88,7 @@ class Row:
     spans: list[tuple[int, int]] = field(default_factory=list)
     slots: list[tuple[int, int]] = field(default_factory=list)  # (sentence index, mention index or -1)
     labels: list[int] = field(default_factory=list)
+    cut: bool = False  # a sentence-scheme row that lost the end of its sentence to max_length
 
 
 def _token_span(offsets: Sequence[tuple[int, int]], in_first: Sequence[bool], start: int, end: int
@@ -120,8 +121,10 @@ def _encode(tokenizer: Any, plans: Sequence[_Plan], max_length: int) -> list[Row
         in_first = [sid == 0 for sid in encoded.sequence_ids(k)]
         spans = [_token_span(encoded["offset_mapping"][k], in_first, s, e) for s, e in plan.spans]
         token_types = encoded["token_type_ids"][k] if "token_type_ids" in encoded else None
+        reached = max((e for (_, e), first in zip(encoded["offset_mapping"][k], in_first) if first), default=0)
         rows.append(None if None in spans else
-                    Row(encoded["input_ids"][k], token_types, spans, [(plan.sentence, mi) for mi in plan.mentions]))
+                    Row(encoded["input_ids"][k], token_types, spans, [(plan.sentence, mi) for mi in plan.mentions],
+                        cut=reached < len(plan.text.rstrip())))
     return rows
 
 
@@ -363,6 +366,7 @@ class TransformerClassifier(Classifier):
         self.max_length = max_length
         self.base_model = base_model
         self.hyperparameters = hyperparameters or {}
+        self.warned_cut = False
 
     @classmethod
     def fit(cls, train: Sequence[Example], validation: Sequence[Example], *, task: Task, input_scheme: str,
@@ -515,7 +519,14 @@ class TransformerClassifier(Classifier):
         return out
 
     def sentence_probabilities(self, sentences: Sequence[Sentence]) -> np.ndarray:
+        """Sentiment per sentence; a sentence longer than ``max_length`` tokens is read up to there, with a
+        warning (the first time) saying how many were."""
         rows = build_rows(self.tokenizer, sentences, "sentence", self.max_length)
+        cut = sum(row.cut for row in rows)
+        if cut and not self.warned_cut:
+            self.warned_cut = True
+            print(f"warning: {cut} of {len(rows)} sentences are longer than {self.max_length} tokens: their sentiment "
+                  f"is read from the first {self.max_length} (further ones are not reported)", file=sys.stderr)
         probs = self.row_probabilities(rows)
         return np.vstack(probs) if probs else np.empty((0, len(self.labels)))
 
