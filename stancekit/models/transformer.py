@@ -27,6 +27,7 @@ stopping on validation macro-F1, best checkpoint kept, length-grouped batches.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -245,8 +246,6 @@ class SpanPoolingClassifier(nn.Module):
     def save(self, path: Path, tokenizer: Any, *, labels: Sequence[str], input_scheme: str) -> None:
         """Encoder and tokenizer via ``save_pretrained`` (``config.json`` made stancekit's, see the module
         docstring); the head as safetensors (no pickles)."""
-        import json
-
         from safetensors.torch import save_file
 
         self.encoder.save_pretrained(path)
@@ -274,8 +273,6 @@ class SpanPoolingClassifier(nn.Module):
 def encoder_config(folder: str | Path) -> Any:
     """The encoder's ``PretrainedConfig`` from a folder's ``config.json``: a stancekit one (``model_type``
     ``stancekit``) gets its encoder's own type back; any other is read as transformers reads it."""
-    import json
-
     from transformers import AutoConfig
 
     raw = json.loads((Path(folder) / "config.json").read_text(encoding="utf-8"))
