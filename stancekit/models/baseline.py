@@ -341,6 +341,9 @@ class BaselineClassifier(Classifier):
         with reading(path, "baseline.json"):
             spec = json.loads((path / "baseline.json").read_text(encoding="utf-8"))
             vocabularies = {name: dict(spec["vocabularies"][name]) for name in expected}
+        if spec.get("target_aware") != (manifest.task == "stance"):
+            raise ModelError(path, f"target_aware is {spec.get('target_aware')}, a {manifest.task} model needs "
+                             f"{manifest.task == 'stance'} (files from another model?)", file="baseline.json")
         with reading(path, "baseline.npz"), np.load(path / "baseline.npz", allow_pickle=False) as arrays:
             idf = {name: arrays[f"idf_{name}"] for name in expected}
             coef, intercept = arrays["coef"], arrays["intercept"]
