@@ -57,3 +57,17 @@ class ActorDictionaryError(StanceKitError):
         self.problems = list(problems)
         shown = "; ".join(self.problems)
         super().__init__(f"{self.path}: {len(self.problems)} problem(s) in actor dictionary: {shown}")
+
+
+class ModelError(ConfigError):
+    """A model folder is missing, damaged or foreign: names the folder and file, what was expected and
+    what to do (retrain, or copy the folder again). A ConfigError: the folder was passed as an option."""
+
+    def __init__(self, folder: str | Path, reason: str, *, file: str | None = None,
+                 hint: str = "retrain it with 'stancekit train' or copy the whole folder again"):
+        self.folder = str(folder)
+        self.file = file
+        self.reason = reason
+        self.hint = hint
+        where = f"{self.folder}/{file}" if file else self.folder
+        super().__init__(f"model folder {where}: {reason}; {hint}" if hint else f"model folder {where}: {reason}")

@@ -64,11 +64,28 @@ def _fmt(value: float | None) -> str:
     return "undefined" if value is None else f"{value:.3f}"
 
 
+def card_header(manifest: dict[str, Any]) -> str:
+    """The card's YAML header (``huggingface_hub.DatasetCardData``): a ``configs`` entry whose ``data_files``
+    name the split files, so that ``datasets.load_dataset(folder)`` and the Hub read the splits as written."""
+    from huggingface_hub import DatasetCardData
+
+    sentences = sum(manifest["counts"][split]["sentences"] for split in SPLITS)
+    size = next(label for limit, label in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
+                                           (1_000_000, "100K<n<1M"), (float("inf"), "n>1M")) if sentences < limit)
+    data = DatasetCardData(
+        pretty_name=manifest["name"], language="en", task_categories=["text-classification"],
+        task_ids=["sentiment-classification"], size_categories=size,
+        tags=["stancekit", "stance-detection", "target-dependent-sentiment", "news", "armed-conflict"],
+        configs=[{"config_name": "default", "default": True,
+                  "data_files": [{"split": split, "path": f"{split}.parquet"} for split in manifest["splits"]]}])
+    return f"---\n{data.to_yaml()}\n---\n\n"
+
+
 def dataset_card(manifest: dict[str, Any]) -> str:
-    """The dataset card (README.md) from the manifest."""
+    """The dataset card (README.md) from the manifest: the Hugging Face YAML header, then the text."""
     agreement_ = manifest["agreement"]
     lines = [
-        f"# {manifest['name']}",
+        card_header(manifest) + f"# {manifest['name']}",
         "",
         "Gold stance (per actor mention) and sentiment (per sentence) labels for news coverage of armed "
         "conflicts, annotated in Label Studio and built by `stancekit dataset build`.",
@@ -111,7 +128,8 @@ def dataset_card(manifest: dict[str, Any]) -> str:
         "`task_key`, `doc_id`, `sent_idx`, `text`, `mentions` (list of {actor, start, end, text, stance}, offsets "
         "into `text`, end exclusive), `sentiment`, `meta` (JSON string; `gold` says how the label was decided).",
         "",
-        "Load with `datasets.load_dataset(\"parquet\", data_files={split: f\"{split}.parquet\" ...})`.",
+        "Load with `datasets.load_dataset(\"<this folder>\")` (the header's `configs` name the split files) or "
+        "`stancekit.gold_dataset.load(folder)` (all three splits, empty ones included).",
         "",
     ]
     return "\n".join(lines)

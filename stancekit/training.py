@@ -24,7 +24,7 @@ from stancekit.examples import (DATA_FORMATS, DataFormat, ExampleSet, detect_for
 from stancekit.io import file_sha256
 from stancekit.labels import TASK_LABELS, Task
 from stancekit.model_card import write_model_card
-from stancekit.models.manifest import DEFAULT_BASE_MODEL, Manifest
+from stancekit.models.manifest import DEFAULT_BASE_MODEL, Manifest, describe_files, file_mode
 from stancekit.models.manifest import KINDS as MODEL_KINDS
 from stancekit.models.manifest import ModelKind
 from stancekit.options import option
@@ -217,6 +217,10 @@ def train(config: TrainConfig) -> TrainResult:
         seconds = time.perf_counter() - started
         metrics = per_source_metrics(classifier, validation)
         classifier.save(staging)
+        mode = file_mode()  # safetensors writes 0600; every file of the folder gets the umask's mode
+        for written in staging.rglob("*"):
+            if written.is_file():
+                written.chmod(mode)
         training = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()
                     if k not in ("progress", "output")}
         training |= {"data": [str(p) for p in config.data], "validation": [str(p) for p in config.validation or []],
@@ -228,7 +232,8 @@ def train(config: TrainConfig) -> TrainResult:
             data={"train": [s.to_dict() for s in train_set.sources],
                   "validation": [s.to_dict() for s in validation.sources],
                   "train_label_counts": dict(counts), "formats": sorted(train_set.formats)},
-            training=training, metrics=metrics, versions=library_versions(), **classifier.manifest_fields())
+            training=training, metrics=metrics, versions=library_versions(), files=describe_files(staging),
+            **classifier.manifest_fields())
         manifest.write(staging)
         write_model_card(staging, manifest)
         replace_dir(staging, config.output)

@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from stancekit.actors import ActorDictionary, DictionaryMatcher
+from stancekit.models.manifest import describe_files
 from stancekit.pipeline import iter_sentences
 from stancekit.records import Document
 from stancekit.studio.client import StudioClient
@@ -188,6 +189,7 @@ def test_connect_predict_annotate_retrain(studio, annotator_tokens, backend: Bac
     assert "-r1@" in new
     manifest = json.loads((Path(backend.health()["model_dir"]) / "stancekit.json").read_text(encoding="utf-8"))
     assert manifest["retraining"]["held_out"]["new"] >= manifest["retraining"]["held_out"]["previous"]
+    assert manifest["files"] == describe_files(Path(backend.health()["model_dir"]))  # the new version, fully listed
     assert Path(manifest["retraining"]["raw_export"]).is_file()  # the export kept verbatim
     ranking = result["ranking"]  # every task is annotated here: nothing left to rank, nothing applied
     assert ranking == {"model_version": ranking["model_version"], "tasks": 0, "applied": False}

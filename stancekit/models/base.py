@@ -66,7 +66,8 @@ class Classifier(Predictor):
     """
 
     kind: ClassVar[str]
-    weight_files: ClassVar[tuple[str, ...]]  # the files :meth:`save` writes, fingerprinted in the manifest
+    weight_files: ClassVar[tuple[str, ...]]  # the weights :meth:`save` writes, fingerprinted in the manifest
+    required_files: ClassVar[tuple[str, ...]]  # every file :meth:`load` needs (checked before loading)
 
     def __init__(self, *, task: str, labels: Sequence[str], input_scheme: str):
         super().__init__(task=task, labels=labels, name=f"unsaved-{self.kind}")
@@ -79,7 +80,7 @@ class Classifier(Predictor):
     @classmethod
     @abstractmethod
     def load(cls, path: Path, manifest: Manifest, options: InferenceOptions) -> "Classifier":
-        """The classifier saved in ``path`` (whose manifest has been read and checked)."""
+        """The classifier saved in ``path`` (whose manifest and files have been read and checked)."""
 
     @abstractmethod
     def save(self, path: Path) -> None:

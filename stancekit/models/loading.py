@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from stancekit.models.base import Classifier, Predictor
-from stancekit.models.manifest import Manifest
+from stancekit.models.manifest import Manifest, verify_files
 from stancekit.models.options import InferenceOptions
 
 
@@ -23,13 +23,16 @@ def classifier_class(kind: str) -> type[Classifier]:
 def load_model(path: str | Path, options: InferenceOptions | None = None) -> Predictor:
     """Load a trained model folder (its ``stancekit.json`` says which kind) and apply ``options``.
 
-    With ``precision="int8"`` a transformer is quantized, and sentences it is unsure of are redone in
-    fp32 (``recheck_margin``).
+    The folder's files are checked against the manifest first (:func:`verify_files`): a missing,
+    truncated or altered file is a :class:`~stancekit.errors.ModelError`. With ``precision="int8"`` a
+    transformer is quantized, and sentences it is unsure of are redone in fp32 (``recheck_margin``).
     """
     options = options or InferenceOptions()
     path = Path(path)
     manifest = Manifest.read(path)
-    classifier = classifier_class(manifest.kind).load(path, manifest, options)
+    kind = classifier_class(manifest.kind)
+    verify_files(path, manifest, kind.required_files, kind.weight_files)
+    classifier = kind.load(path, manifest, options)
     if options.precision == "int8":
         from stancekit.models.quantization import int8_classifier
 

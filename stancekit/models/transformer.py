@@ -13,6 +13,13 @@ A target-attended context (the sentence's tokens weighted by a learned affinity 
 beside the two means was measured and not kept: on NewsMTSC dev it was no better (see README).
 
 Files: the encoder and tokenizer via ``save_pretrained`` and the head in ``head.safetensors``.
+``config.json`` is the encoder's, made honest to the ecosystem: ``model_type`` ``stancekit`` (the
+encoder's own type under ``stancekit.encoder_model_type``), ``architectures``
+``StanceKitSpanPoolingClassifier`` and the real ``id2label``/``label2id``. Plain ``transformers``
+(``AutoModelForSequenceClassification``, ``pipeline``) then refuses the folder with "model type
+`stancekit` ... not recognize[d]" instead of loading the encoder under a random classification head;
+:func:`stancekit.load_model` loads it. (Shipping custom code for ``trust_remote_code`` was not chosen:
+it runs Python from a model folder and needs a second copy of the head and the input scheme.)
 Training (:meth:`TransformerClassifier.fit`) runs on the transformers ``Trainer``: seeded,
 class-weighted cross-entropy, evaluation and checkpoint each epoch (or every ``eval_steps``), early
 stopping on validation macro-F1, best checkpoint kept, length-grouped batches.
@@ -20,6 +27,7 @@ stopping on validation macro-F1, best checkpoint kept, length-grouped batches.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,18 +39,20 @@ import torch
 from torch import nn
 
 from stancekit.batching import cut_batches
-from stancekit.errors import ConfigError
+from stancekit.errors import ConfigError, ModelError
+from stancekit.io import atomic_write
 from stancekit.records import Example
 from stancekit.labels import TASK_LABELS, Task
 from stancekit.models.base import Classifier
-from stancekit.models.manifest import DEFAULT_BASE_MODEL, MANIFEST, Manifest, require_files, warn_versions
+from stancekit.models.manifest import DEFAULT_BASE_MODEL, MANIFEST, Manifest, reading, warn_versions
 from stancekit.models.options import InferenceOptions
 from stancekit.records import Sentence
 
 SCHEMES = ("span-pool", "pair", "sentence")
 OPEN, CLOSE = "[ ", " ]"
 HEAD_FILE = "head.safetensors"
-TRANSFORMER_FILES = ("config.json", "model.safetensors", "tokenizer_config.json", HEAD_FILE)
+MODEL_TYPE, ARCHITECTURE = "stancekit", "StanceKitSpanPoolingClassifier"  # config.json: unknown to transformers
+TRANSFORMER_FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", HEAD_FILE)
 
 
 def mark_mentions(text: str, spans: Sequence[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
@@ -79,54 +89,102 @@ class Row:
     spans: list[tuple[int, int]] = field(default_factory=list)
     slots: list[tuple[int, int]] = field(default_factory=list)  # (sentence index, mention index or -1)
     labels: list[int] = field(default_factory=list)
+    cut: bool = False  # a sentence-scheme row that lost the end of its sentence to max_length
 
 
-def _token_span(offsets: Sequence[tuple[int, int]], in_first: Sequence[bool], start: int, end: int) -> tuple[int, int]:
-    """Token index range [a, b) of the characters [start, end); the first token when truncated away."""
+def _token_span(offsets: Sequence[tuple[int, int]], in_first: Sequence[bool], start: int, end: int
+                ) -> tuple[int, int] | None:
+    """Token index range [a, b) of the characters [start, end); None when truncation cut them off."""
     idx = [i for i, ((s, e), first) in enumerate(zip(offsets, in_first)) if first and e > s and s >= start and e <= end]
-    return (idx[0], idx[-1] + 1) if idx else (0, 1)
+    return (idx[0], idx[-1] + 1) if idx else None
+
+
+@dataclass
+class _Plan:
+    """One encoder input before tokenization: its text (and pair text) and the character spans to classify."""
+
+    sentence: int
+    mentions: list[int]  # mention indices, [-1] for the sentence scheme
+    text: str
+    pair: str | None
+    spans: list[tuple[int, int]]
+
+
+def _encode(tokenizer: Any, plans: Sequence[_Plan], max_length: int) -> list[Row | None]:
+    """One row per plan, truncated to ``max_length``; None where truncation cut off a span."""
+    if not plans:
+        return []
+    pairs = [plan.pair for plan in plans] if plans[0].pair is not None else None
+    encoded = tokenizer([plan.text for plan in plans], pairs, truncation="only_first" if pairs else True,
+                        max_length=max_length, return_offsets_mapping=True)
+    rows: list[Row | None] = []
+    for k, plan in enumerate(plans):
+        in_first = [sid == 0 for sid in encoded.sequence_ids(k)]
+        spans = [_token_span(encoded["offset_mapping"][k], in_first, s, e) for s, e in plan.spans]
+        token_types = encoded["token_type_ids"][k] if "token_type_ids" in encoded else None
+        reached = max((e for (_, e), first in zip(encoded["offset_mapping"][k], in_first) if first), default=0)
+        rows.append(None if None in spans else
+                    Row(encoded["input_ids"][k], token_types, spans, [(plan.sentence, mi) for mi in plan.mentions],
+                        cut=reached < len(plan.text.rstrip())))
+    return rows
+
+
+def _windows(tokenizer: Any, plan: _Plan, max_length: int) -> list[_Plan]:
+    """One plan per mention of a too-long plan: the whole words around the mention, centred on it, that fit."""
+    budget = max_length - tokenizer.num_special_tokens_to_add(pair=plan.pair is not None)
+    if plan.pair is not None:
+        budget -= len(tokenizer(plan.pair, add_special_tokens=False)["input_ids"])
+    encoded = tokenizer(plan.text, add_special_tokens=False, return_offsets_mapping=True)
+    offsets, words = encoded["offset_mapping"], encoded.word_ids()
+    windows = []
+    for mi, (start, end) in zip(plan.mentions, plan.spans):
+        inside = [i for i, (s, e) in enumerate(offsets) if e > start and s < end]
+        first, last = inside[0], min(inside[-1] + 1, inside[0] + budget)
+        lo = max(0, min(first - (budget - (last - first)) // 2, len(offsets) - budget))
+        hi = min(len(offsets), lo + budget)
+        while 0 < lo < first and words[lo] == words[lo - 1]:  # start and end on word boundaries
+            lo += 1
+        while last < hi < len(offsets) and words[hi] == words[hi - 1]:
+            hi -= 1
+        cut = offsets[lo][0]
+        windows.append(_Plan(plan.sentence, [mi], plan.text[cut: offsets[hi - 1][1]], plan.pair,
+                             [(start - cut, end - cut)]))
+    return windows
 
 
 def build_rows(tokenizer: Any, sentences: Sequence[Sentence], scheme: str, max_length: int,
                mentions: Sequence[Sequence[int]] | None = None) -> list[Row]:
-    """Encoder rows for ``sentences``; ``mentions`` limits which mention indices get a span (default: all)."""
+    """Encoder rows for ``sentences``; ``mentions`` limits which mention indices get a span (default: all).
+
+    A row whose mentions do not all fit in ``max_length`` tokens is replaced by one row per mention: a
+    window of whole words centred on that mention, so that every mention is scored on its own context
+    (a long sentence scored for sentiment keeps its first ``max_length`` tokens). Training and
+    inference both build their rows here.
+    """
     if scheme not in SCHEMES:
         raise ConfigError(f"unknown input scheme {scheme!r}, expected one of {SCHEMES}")
     wanted = [list(range(len(s.mentions))) for s in sentences] if mentions is None else [list(m) for m in mentions]
-    texts: list[str] = []
-    pairs: list[str] = []
-    plans: list[tuple[int, list[int], list[tuple[int, int]]]] = []  # sentence index, mention idxs, char spans
+    plans: list[_Plan] = []
     for si, (sentence, idxs) in enumerate(zip(sentences, wanted)):
         if scheme == "sentence":
-            texts.append(sentence.text)
-            plans.append((si, [-1], []))
+            plans.append(_Plan(si, [-1], sentence.text, None, []))
         elif scheme == "span-pool":
             if not idxs:
                 continue
-            spans = [(m.start, m.end) for m in sentence.mentions]
-            marked, new_spans = mark_mentions(sentence.text, spans)
-            texts.append(marked)
-            plans.append((si, idxs, [new_spans[i] for i in idxs]))
+            marked, new_spans = mark_mentions(sentence.text, [(m.start, m.end) for m in sentence.mentions])
+            plans.append(_Plan(si, idxs, marked, None, [new_spans[i] for i in idxs]))
         else:
             for mi in idxs:
                 m = sentence.mentions[mi]
                 marked, new_spans = mark_mentions(sentence.text, [(m.start, m.end)])
-                texts.append(marked)
-                pairs.append(m.text)
-                plans.append((si, [mi], new_spans))
-    if not texts:
-        return []
-    encoded = tokenizer(texts, pairs or None, truncation="only_first" if pairs else True, max_length=max_length,
-                        return_offsets_mapping=True)
-    rows = []
-    for k, (si, idxs, char_spans) in enumerate(plans):
-        offsets = encoded["offset_mapping"][k]
-        seq_ids = encoded.sequence_ids(k)
-        in_first = [sid == 0 for sid in seq_ids]
-        token_types = encoded["token_type_ids"][k] if "token_type_ids" in encoded else None
-        spans = [_token_span(offsets, in_first, s, e) for s, e in char_spans]
-        rows.append(Row(encoded["input_ids"][k], token_types, spans, [(si, mi) for mi in idxs]))
-    return rows
+                plans.append(_Plan(si, [mi], marked, m.text, new_spans))
+    rows = _encode(tokenizer, plans, max_length)
+    windows = [w for plan, row in zip(plans, rows) if row is None for w in _windows(tokenizer, plan, max_length)]
+    windowed = _encode(tokenizer, windows, max_length)
+    if None in windowed:
+        raise ConfigError(f"a mention is longer than the model's {max_length} tokens; shorten it in the actor "
+                          "dictionary or train with a larger max length")
+    return [row for row in rows + windowed if row is not None]
 
 
 def collate(rows: Sequence[Row], pad_id: int) -> dict[str, torch.Tensor]:
@@ -185,23 +243,47 @@ class SpanPoolingClassifier(nn.Module):
             out["loss"] = nn.functional.cross_entropy(logits.float(), labels, weight=self.class_weights.float())
         return out
 
-    def save(self, path: Path, tokenizer: Any) -> None:
-        """Encoder and tokenizer via ``save_pretrained``; the head as safetensors (no pickles)."""
+    def save(self, path: Path, tokenizer: Any, *, labels: Sequence[str], input_scheme: str) -> None:
+        """Encoder and tokenizer via ``save_pretrained`` (``config.json`` made stancekit's, see the module
+        docstring); the head as safetensors (no pickles)."""
         from safetensors.torch import save_file
 
         self.encoder.save_pretrained(path)
         tokenizer.save_pretrained(path)
         save_file({k: v.detach().cpu().contiguous() for k, v in self.head.state_dict().items()}, str(path / HEAD_FILE))
+        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        config["stancekit"] = {"encoder_model_type": config["model_type"], "input_scheme": input_scheme,
+                               "load_with": "stancekit.load_model(folder)"}
+        config |= {"model_type": MODEL_TYPE, "architectures": [ARCHITECTURE],
+                   "id2label": dict(enumerate(labels)), "label2id": {label: i for i, label in enumerate(labels)}}
+        with atomic_write(path / "config.json") as handle:
+            json.dump(config, handle, indent=2, sort_keys=True)
 
     def load_head(self, path: Path) -> None:
-        """Load ``head.safetensors``; a file that does not fit this head is a ConfigError."""
+        """Load ``head.safetensors``; a file that does not fit this head is a ModelError."""
         from safetensors.torch import load_file
 
         try:
             self.head.load_state_dict(load_file(str(path / HEAD_FILE)))
         except RuntimeError as exc:
-            raise ConfigError(f"{path}/{HEAD_FILE} does not fit this model's head "
-                              f"({' '.join(str(exc).split())[:300]}); retrain the model") from None
+            raise ModelError(path, f"does not fit this model's head ({' '.join(str(exc).split())[:300]})",
+                             file=HEAD_FILE) from None
+
+
+def encoder_config(folder: str | Path) -> Any:
+    """The encoder's ``PretrainedConfig`` from a folder's ``config.json``: a stancekit one (``model_type``
+    ``stancekit``) gets its encoder's own type back; any other is read as transformers reads it."""
+    from transformers import AutoConfig
+
+    raw = json.loads((Path(folder) / "config.json").read_text(encoding="utf-8"))
+    if not isinstance(raw, dict):
+        raise ValueError(f"expected a JSON object, found {type(raw).__name__}")
+    if raw.get("model_type") != MODEL_TYPE:
+        return AutoConfig.from_pretrained(folder)
+    own = raw.pop("stancekit")
+    for key in ("model_type", "architectures", "id2label", "label2id"):
+        raw.pop(key, None)
+    return AutoConfig.for_model(own["encoder_model_type"], **raw)
 
 
 def pick_device(device: str) -> torch.device:
@@ -268,6 +350,7 @@ class TransformerClassifier(Classifier):
 
     kind = "transformer"
     weight_files = ("model.safetensors", HEAD_FILE)
+    required_files = TRANSFORMER_FILES
 
     def __init__(self, *, task: str, labels: Sequence[str], input_scheme: str, model: SpanPoolingClassifier,
                  tokenizer: Any, device: torch.device, batch_size: int, max_length: int,
@@ -280,6 +363,7 @@ class TransformerClassifier(Classifier):
         self.max_length = max_length
         self.base_model = base_model
         self.hyperparameters = hyperparameters or {}
+        self.warned_cut = False
 
     @classmethod
     def fit(cls, train: Sequence[Example], validation: Sequence[Example], *, task: Task, input_scheme: str,
@@ -300,8 +384,9 @@ class TransformerClassifier(Classifier):
         set_seed(seed)
         source, continue_from = resolve_base_model(base_model, task=task, input_scheme=input_scheme)
         try:
-            tokenizer = AutoTokenizer.from_pretrained(source)
-            encoder = AutoModel.from_pretrained(source)
+            config = encoder_config(source) if continue_from else None
+            tokenizer = AutoTokenizer.from_pretrained(source, config=config)
+            encoder = AutoModel.from_pretrained(source, config=config)
         except OSError as exc:
             raise ConfigError(f"cannot load base model {base_model!r} ({str(exc).splitlines()[0]}); pass a local "
                               "folder or a Hugging Face id that is cached (HF_HUB_OFFLINE=1 blocks downloads)") from None
@@ -363,21 +448,33 @@ class TransformerClassifier(Classifier):
                    base_model=base_model, hyperparameters=hyperparameters)
 
     def save(self, path: Path) -> None:
-        self.model.save(path, self.tokenizer)
+        self.model.save(path, self.tokenizer, labels=self.labels, input_scheme=self.input_scheme)
 
     @classmethod
     def load(cls, path: Path, manifest: Manifest, options: InferenceOptions) -> "TransformerClassifier":
+        from safetensors import SafetensorError
         from transformers import AutoModel, AutoTokenizer
 
-        require_files(path, TRANSFORMER_FILES)
         warn_versions(manifest, versions())
         if manifest.input_scheme not in SCHEMES:
-            raise ConfigError(f"{path}: unknown input scheme {manifest.input_scheme!r}; retrain the model")
+            raise ModelError(path, f"unknown input scheme {manifest.input_scheme!r}", file=MANIFEST)
         chosen = pick_device(options.device)
-        tokenizer = AutoTokenizer.from_pretrained(path)
-        encoder = AutoModel.from_pretrained(path)
+        with reading(path, "config.json"):  # first: the tokenizer needs it too
+            config = encoder_config(path)
+        with reading(path, "tokenizer.json", (Exception,)):  # the tokenizers library raises plain Exceptions
+            tokenizer = AutoTokenizer.from_pretrained(path, config=config)
+        if not getattr(tokenizer, "is_fast", False):
+            raise ModelError(path, "no fast tokenizer could be built (stancekit needs character offsets)",
+                             file="tokenizer.json")
+        with reading(path, "model.safetensors", (SafetensorError,)):
+            encoder, info = AutoModel.from_pretrained(path, config=config, output_loading_info=True)
+        absent = info.get("missing_keys") or info.get("mismatched_keys")
+        if absent:
+            raise ModelError(path, f"weights do not fit config.json ({len(absent)} tensors missing or of another "
+                             f"shape, e.g. {sorted(map(str, absent))[0]})", file="model.safetensors")
         model = SpanPoolingClassifier(encoder, len(manifest.labels), use_spans=manifest.input_scheme != "sentence")
-        model.load_head(path)
+        with reading(path, HEAD_FILE, (SafetensorError,)):
+            model.load_head(path)
         model.to(chosen).eval()
         classifier = cls(task=manifest.task, labels=manifest.labels, input_scheme=manifest.input_scheme, model=model,
                          tokenizer=tokenizer, device=chosen, batch_size=options.batch_size,
@@ -419,7 +516,14 @@ class TransformerClassifier(Classifier):
         return out
 
     def sentence_probabilities(self, sentences: Sequence[Sentence]) -> np.ndarray:
+        """Sentiment per sentence; a sentence longer than ``max_length`` tokens is read up to there, with a
+        warning (the first time) saying how many were."""
         rows = build_rows(self.tokenizer, sentences, "sentence", self.max_length)
+        cut = sum(row.cut for row in rows)
+        if cut and not self.warned_cut:
+            self.warned_cut = True
+            print(f"warning: {cut} of {len(rows)} sentences are longer than {self.max_length} tokens: their sentiment "
+                  f"is read from the first {self.max_length} (further ones are not reported)", file=sys.stderr)
         probs = self.row_probabilities(rows)
         return np.vstack(probs) if probs else np.empty((0, len(self.labels)))
 
