@@ -18,6 +18,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -169,9 +170,7 @@ def iter_documents(
             on_skipped(skipped)
     seen: dict[str, str] = {}
     for path in scan.files:
-        suffix = path.suffix.lower()
-        reader = _READERS[READER_KINDS[suffix]]
-        for item in reader(path, "\t" if suffix == ".tsv" else ","):
+        for item in _READERS[path.suffix.lower()](path):
             try:
                 if isinstance(item, InputError):
                     raise item
@@ -222,7 +221,7 @@ def _make_document(record: dict[str, Any], path: Path, line: int | None, default
     return Document(id=doc_id, text=text, meta=meta, source=source)
 
 
-def read_txt(path: Path, delimiter: str = ",") -> Iterator[Document | InputError]:
+def read_txt(path: Path) -> Iterator[Document | InputError]:
     """One article a file; the file stem is the document id."""
     try:
         text = _decode(path.read_bytes(), path, None)
@@ -233,7 +232,7 @@ def read_txt(path: Path, delimiter: str = ",") -> Iterator[Document | InputError
         yield err
 
 
-def read_jsonl_documents(path: Path, delimiter: str = ",") -> Iterator[Document | InputError]:
+def read_jsonl_documents(path: Path) -> Iterator[Document | InputError]:
     """One JSON object (a document) a line; blank lines are ignored."""
     with path.open("rb") as handle:
         for line_no, raw in enumerate(handle, start=1):
@@ -316,8 +315,8 @@ def read_csv(path: Path, delimiter: str = ",") -> Iterator[Document | InputError
                 yield err
 
 
-_READERS: dict[str, Callable[[Path, str], Iterator[Document | InputError]]] = {
-    "text": read_txt,
-    "jsonl": read_jsonl_documents,
-    "csv": read_csv,
+_READERS: dict[str, Callable[[Path], Iterator[Document | InputError]]] = {
+    ".txt": read_txt, ".text": read_txt,
+    ".jsonl": read_jsonl_documents, ".ndjson": read_jsonl_documents,
+    ".csv": read_csv, ".tsv": partial(read_csv, delimiter="\t"),
 }

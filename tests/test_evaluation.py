@@ -37,19 +37,26 @@ def test_gold_data_gets_a_per_actor_breakdown(baseline_stance_model_dir: Path) -
     assert result["model"].startswith("baseline-stance@")
 
 
-def test_the_transformer_scores_newsmtsc_with_int8_too(tiny_stance_model_dir: Path, newsmtsc_dir: Path) -> None:
+def test_the_transformer_scores_newsmtsc_with_int8_too(tiny_stance_model_dir: Path, newsmtsc_dir: Path,
+                                                       tmp_path: Path) -> None:
     runner = CliRunner()
     args = ["evaluate", "-m", str(tiny_stance_model_dir), "-d", str(newsmtsc_dir / "dev_mt.jsonl"), "--json",
             "--device", "cpu"]
     fp32 = json.loads(runner.invoke(app, args).stdout)
-    int8 = json.loads(runner.invoke(app, args + ["--precision", "int8"]).stdout)
-    assert fp32["n"] == int8["n"] == 442  # every target of dev_mt
+    assert fp32["n"] == 442  # every target of dev_mt
     assert "per_actor" not in fp32  # NewsMTSC targets are not dictionary actors
+    # int8 on the first 40 sentences: int8 products are slow on CPUs without VNNI/AMX (see README)
+    lines = (newsmtsc_dir / "dev_mt.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)[:40]
+    (tmp_path / "dev_mt.jsonl").write_text("".join(lines), encoding="utf-8")
+    args[4] = str(tmp_path / "dev_mt.jsonl")
+    fp32_part = json.loads(runner.invoke(app, args).stdout)
+    int8 = json.loads(runner.invoke(app, args + ["--precision", "int8"]).stdout)
+    assert int8["n"] == fp32_part["n"] > 40  # every target of those sentences
     assert int8["model"].endswith("+int8(recheck<0.2)")
     alone = json.loads(runner.invoke(app, args + ["--precision", "int8", "--recheck-margin", "0"]).stdout)
-    assert alone["model"].endswith("+int8") and alone["n"] == 442
+    assert alone["model"].endswith("+int8") and alone["n"] == fp32_part["n"]
     redone = json.loads(runner.invoke(app, args + ["--precision", "int8", "--recheck-margin", "1"]).stdout)
-    assert redone["f1_macro"] == fp32["f1_macro"]  # every sentence redone in fp32
+    assert redone["f1_macro"] == fp32_part["f1_macro"]  # every sentence redone in fp32
     table = runner.invoke(app, args[:-3])
     assert table.exit_code == 0 and "gold \\ predicted" in table.output
 

@@ -2,11 +2,13 @@
 
 ``quick_stance_model()`` trains the scikit-learn baseline on NewsMTSC train plus gold datasets
 (the demo passes ``../shared``'s NewsMTSC and the checkout's ``datasets/*``), or reuses the model
-already in the output folder when it was trained on the very same files.
+already in the output folder when it was trained on the very same files and its folder checks
+out (a damaged or older folder is trained again).
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,8 +51,12 @@ def quick_stance_model(config: QuickModelConfig) -> Predictor:
 
     wanted = _fingerprints(config.sources)
     if (config.output / MANIFEST).is_file():
-        trained_on = sorted(s["sha256"] for s in Manifest.read(config.output).data.get("train", []))
-        if trained_on == wanted:
-            return load_model(config.output)
+        try:
+            manifest = Manifest.read(config.output)
+            trained_on = sorted(s["sha256"] for s in manifest.data.get("train", []))
+            if trained_on == wanted and manifest.files:  # an older folder (no file list) is retrained
+                return load_model(config.output)
+        except ConfigError as err:  # a damaged folder (ModelError) or an old label scheme
+            print(f"retraining the demo model: {err}", file=sys.stderr)
     train(TrainConfig(data=config.sources, output=config.output, model="baseline", progress=False))
     return load_model(config.output)
