@@ -263,6 +263,9 @@ def parse_jsonl_line(line: str, path: Path, line_no: int) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise InputError(path, f"broken JSON ({exc.msg} at column {exc.colno})", line=line_no,
                          hint="each line must be one complete JSON object") from None
+    except RecursionError:
+        raise InputError(path, "JSON nested too deeply to read", line=line_no,
+                         hint="a document is a flat object with text, id and metadata fields") from None
     if not isinstance(record, dict):
         raise InputError(path, f"expected a JSON object, found {type(record).__name__}", line=line_no)
     if _ESCAPED_SURROGATE.search(line) and (reason := invalid_unicode(record)):

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from stat import S_ISREG
 from typing import IO, Any
 
 from stancekit.errors import InputError
@@ -69,14 +70,14 @@ def scan_inputs(paths: Iterable[str | Path], *, exclude: Iterable[str | Path] = 
     report folders) are not read; each is listed in ``skipped``. A file given by name must
     be coverage: anything else is an InputError.
     """
-    excluded = {Path(p).resolve() for p in exclude}
+    excluded = _Excluded(exclude)
     scan = InputScan()
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             _scan_folder(path, excluded, scan)
         elif path.is_file():
-            if path.resolve() in excluded:
+            if path in excluded:
                 raise InputError(path, "this is the job's own output", hint="give the coverage, not the output")
             if path.suffix.lower() not in READER_KINDS:
                 raise InputError(path, f"unsupported file type {path.suffix or '(none)'!r}",
@@ -90,7 +91,32 @@ def scan_inputs(paths: Iterable[str | Path], *, exclude: Iterable[str | Path] = 
     return scan
 
 
-def _scan_folder(folder: Path, excluded: set[Path], scan: InputScan, visited: set[Path] | None = None) -> None:
+class _Excluded:
+    """The job's own outputs, by path, plus the regular file standard output is redirected to."""
+
+    def __init__(self, paths: Iterable[str | Path]):
+        self.paths = {Path(p).resolve() for p in paths}
+        self.stdout: tuple[int, int] | None = None
+        try:
+            stat = os.fstat(sys.stdout.fileno())
+        except (AttributeError, OSError, ValueError):  # no real stdout (captured or closed)
+            return
+        if S_ISREG(stat.st_mode):  # `stancekit mentions folder > folder/out.jsonl` must not read its output
+            self.stdout = (stat.st_dev, stat.st_ino)
+
+    def __contains__(self, path: Path) -> bool:
+        if path.resolve() in self.paths:
+            return True
+        if self.stdout is None:
+            return False
+        try:
+            stat = path.stat()
+        except OSError:
+            return False
+        return (stat.st_dev, stat.st_ino) == self.stdout
+
+
+def _scan_folder(folder: Path, excluded: _Excluded, scan: InputScan, visited: set[Path] | None = None) -> None:
     visited = set() if visited is None else visited
     real = folder.resolve()
     if real in visited:
@@ -103,7 +129,7 @@ def _scan_folder(folder: Path, excluded: set[Path], scan: InputScan, visited: se
         return
     for name in names:
         path = folder / name
-        if path.resolve() in excluded:
+        if path in excluded:
             scan.skipped.append(SkippedPath(path, "this job's own output or work file"))
         elif name.startswith("."):
             scan.skipped.append(SkippedPath(path, "hidden" + (" folder" if path.is_dir() else " file")))

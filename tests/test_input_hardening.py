@@ -241,3 +241,31 @@ def test_report_refuses_duplicated_records(tmp_path, suffix):
     assert not (tmp_path / "report").exists()
     interleaved = write_tagged(tmp_path / f"ok{suffix}", records[1::2] + records[::2])  # order is free
     assert len(list(iter_tagged(interleaved))) == len(records)
+
+
+def test_standard_output_redirected_into_the_input_folder_is_not_read_back(tmp_path, seed_text, seed_actors_path):
+    # `stancekit mentions cov > cov/out.jsonl`: the shell creates the (empty) output before the job
+    # starts, so neither its name nor its content can tell; it is the file standard output writes to.
+    import subprocess
+    import sys
+
+    folder = tmp_path / "cov"
+    write(folder / "seed.txt", seed_text)
+    output = folder / "out.jsonl"
+    with output.open("w") as stdout:
+        done = subprocess.run([sys.executable, "-m", "stancekit", "mentions", str(folder), "--actors",
+                               str(seed_actors_path)], stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert f"not read: {output}: this job's own output" in done.stderr
+    records = list(read_jsonl(output))
+    assert {r["doc_id"] for r in records} == {"seed"} and len(records) > 10
+
+
+def test_json_nested_too_deeply_is_a_bad_record(tmp_path):
+    path = write(tmp_path / "deep.jsonl", json.dumps({"id": "ok", "text": "Russia spoke."}) + "\n"
+                 + '{"id": "deep", "text": "x", "meta": ' + "[" * 100_000 + "]" * 100_000 + "}\n")
+    with pytest.raises(InputError, match="deep.jsonl:2: JSON nested too deeply"):
+        list(iter_documents([path]))
+    bad: list[InputError] = []
+    assert [d.id for d in iter_documents([path], skip_bad=True, on_bad=bad.append)] == ["ok"]
+    assert len(bad) == 1
