@@ -32,7 +32,7 @@ def demo(config: DemoConfig) -> None:
     console.print(table)
 
     console.rule("2. Label Studio")
-    outcome = push_seed(inputs=[config.seeds_dir], actors=config.actors, mode=config.studio, url=config.studio_url)
+    outcome = push_seed(inputs=config.coverage, actors=config.actors, mode=config.studio, url=config.studio_url)
     if outcome.project_url:
         console.print(f"project: {outcome.project_url} ({outcome.pushed} task(s) pushed, "
                       f"{outcome.already_there} already there)")

@@ -72,6 +72,16 @@ class DemoConfig:
             self.actors = found[0]
         self.actors = Path(self.actors)
 
+    @property
+    def coverage(self) -> list[Path]:
+        """The seed folder's coverage files (its README and dictionary are not coverage)."""
+        from stancekit.readers import scan_inputs
+
+        files = scan_inputs([self.seeds_dir]).files
+        if not files:
+            raise ConfigError(f"no coverage in {self.seeds_dir}: expected .txt, .jsonl or .csv articles")
+        return files
+
 
 @dataclass
 class ActorSummary:
@@ -97,7 +107,7 @@ def summarise_mentions(config: DemoConfig) -> DemoResult:
     from stancekit.readers import iter_documents
 
     dictionary = ActorDictionary.load(config.actors)
-    documents = list(iter_documents([config.seeds_dir]))
+    documents = list(iter_documents(config.coverage))
     sentences = list(iter_sentences(documents, matcher=DictionaryMatcher(dictionary)))
     counts: Counter[str] = Counter()
     examples: dict[str, tuple[str, tuple[int, int]]] = {}
@@ -131,7 +141,7 @@ def tag_seed(config: DemoConfig) -> StanceOutcome:
     classifier = quick_stance_model(quick)
     tags = config.output_dir / "tags.jsonl"
     report_dir = config.output_dir / "report"
-    tag(TagConfig(inputs=[config.seeds_dir], model=quick.output, actors=config.actors, output=tags, progress=False))
+    tag(TagConfig(inputs=config.coverage, model=quick.output, actors=config.actors, output=tags, progress=False))
     report = build_report(ReportConfig(tags=tags, output_dir=report_dir, actors=config.actors))
     return StanceOutcome(quick.output, classifier.name, tags, report_dir / "report.html",
                          report.tables["stance_by_actor"])
