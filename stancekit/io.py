@@ -23,6 +23,7 @@ from stancekit.errors import InputError, OutputError
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
+FILE_MODE = 0o666 & ~_UMASK  # the mode open() gives a new file under this process's umask
 
 _HINTS = {
     errno.ENOSPC: "the disk is full; free space and re-run",
@@ -58,7 +59,7 @@ def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
         try:
-            os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the mode open() would
+            os.chmod(tmp, FILE_MODE)  # mkstemp makes 0600; give the file the mode open() would
             with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding) as handle:
                 yield handle
                 handle.flush()
@@ -104,7 +105,7 @@ def output_lock(path: str | Path) -> Iterator[None]:
     with output_errors(path):
         lock.parent.mkdir(parents=True, exist_ok=True)
         while True:
-            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666 & ~_UMASK)
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, FILE_MODE)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -203,6 +204,12 @@ def write_jsonl(records: Iterable[dict[str, Any]], path: str | Path | None) -> i
     return count
 
 
+def truncated(path: Path, line: int) -> InputError:
+    """The error for a file stancekit wrote whose last line lacks its newline: it was cut short."""
+    return InputError(path, "the last line does not end in a newline: the file is truncated", line=line,
+                      hint="the file was cut short (full disk, interrupted copy?); write it again")
+
+
 def read_jsonl(path: str | Path, *, whole_lines: bool = False) -> Iterator[dict[str, Any]]:
     """Read a JSONL file; a broken line is an InputError naming it (see :func:`read_numbered_jsonl`)."""
     return (record for _, record in read_numbered_jsonl(path, whole_lines=whole_lines))
@@ -227,9 +234,7 @@ def read_numbered_jsonl(path: str | Path, *, whole_lines: bool = False) -> Itera
                 raise InputError(path, f"not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
                                  line=line_no, hint="expected UTF-8 JSON lines") from None
             if whole_lines and not line.endswith("\n"):
-                raise InputError(path, "the last line does not end in a newline: the file is truncated",
-                                 line=line_no, hint="the file was cut short (full disk, interrupted copy?); "
-                                 "write it again")
+                raise truncated(path, line_no)
             if line.strip():
                 yield line_no, parse_jsonl_line(line, path, line_no)
 

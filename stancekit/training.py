@@ -21,10 +21,10 @@ from stancekit.errors import ConfigError
 from stancekit.evaluation import evaluate_examples
 from stancekit.examples import (DATA_FORMATS, DataFormat, ExampleSet, detect_format, load_examples, read_newsmtsc, require_labels,
                                 split_names)
-from stancekit.io import file_sha256
+from stancekit.io import FILE_MODE, file_sha256
 from stancekit.labels import TASK_LABELS, Task
 from stancekit.model_card import write_model_card
-from stancekit.models.manifest import DEFAULT_BASE_MODEL, Manifest, describe_files, file_mode
+from stancekit.models.manifest import DEFAULT_BASE_MODEL, Manifest, describe_files
 from stancekit.models.manifest import KINDS as MODEL_KINDS
 from stancekit.models.manifest import ModelKind
 from stancekit.options import option
@@ -217,10 +217,9 @@ def train(config: TrainConfig) -> TrainResult:
         seconds = time.perf_counter() - started
         metrics = per_source_metrics(classifier, validation)
         classifier.save(staging)
-        mode = file_mode()  # safetensors writes 0600; every file of the folder gets the umask's mode
-        for written in staging.rglob("*"):
+        for written in staging.rglob("*"):  # safetensors writes 0600; every file gets the umask's mode
             if written.is_file():
-                written.chmod(mode)
+                written.chmod(FILE_MODE)
         training = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()
                     if k not in ("progress", "output")}
         training |= {"data": [str(p) for p in config.data], "validation": [str(p) for p in config.validation or []],

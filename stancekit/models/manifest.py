@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sys
 import zipfile
 from collections.abc import Iterator
@@ -197,13 +196,6 @@ def reading(folder: Path, file: str, errors: tuple[type[BaseException], ...] = (
     except READ_ERRORS + errors as exc:
         detail = " ".join(str(exc).split())[:200] or type(exc).__name__
         raise ModelError(folder, f"cannot be loaded ({type(exc).__name__}: {detail})", file=file) from None
-
-
-def file_mode() -> int:
-    """The mode ``open()`` gives a new file under this process's umask."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 def warn_versions(manifest: Manifest, current: dict[str, str]) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from stancekit.errors import ConfigError, InputError
-from stancekit.io import atomic_write, dumps
+from stancekit.io import atomic_write, dumps, truncated
 
 
 class OutputFormat(Protocol):
@@ -287,9 +287,7 @@ def _iter_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 "stance": row["stance"],
                 "scores": {lb: _number(row, f"score_{lb}", float, path, line)
                            for lb in stance_labels if row[f"score_{lb}"] != ""}})
-        if current is not None and not _ends_with_newline(path):
-                raise InputError(path, "the last line does not end in a newline: the file is truncated",
-                                 line=start_line, hint="the file was cut short (full disk, interrupted copy?); "
-                                 "write it again")
         if current is not None:
+            if not _ends_with_newline(path):
+                raise truncated(path, start_line)
             yield start_line, current
