@@ -16,6 +16,7 @@ from stancekit.records import Example
 
 if TYPE_CHECKING:
     from stancekit.models.base import Predictor
+    from stancekit.models.heldout import LabelledPredictions
 
 
 def score(gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
@@ -37,34 +38,25 @@ def score(gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str]) 
     }
 
 
-def predictions(classifier: Predictor, examples: Sequence[Example]) -> list[tuple[str, str, str]]:
-    """(actor or "", gold, predicted) for every labelled item of the classifier's task."""
-    sentences = [ex.sentence for ex in examples]
-    out = []
-    if classifier.task == "stance":
-        for ex, probs in zip(examples, classifier.mention_probabilities(sentences)):
-            for mention, gold, row in zip(ex.sentence.mentions, ex.stances, probs):
-                if gold is not None:
-                    out.append((mention.actor, gold, classifier.labels[int(row.argmax())]))
-    else:
-        labelled = [ex for ex in examples if ex.sentiment is not None]
-        probs = classifier.sentence_probabilities([ex.sentence for ex in labelled])
-        out = [("", ex.sentiment, classifier.labels[int(row.argmax())]) for ex, row in zip(labelled, probs)]
-    return out
+def score_labelled(scored: LabelledPredictions, *, per_actor: bool) -> dict[str, Any]:
+    """Metrics of already scored items (per actor too when asked and the items are mentions)."""
+    predicted = scored.predicted
+    result = score(scored.gold, predicted, scored.labels)
+    if per_actor and any(scored.actors):
+        by_actor: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for actor, gold, pred in zip(scored.actors, scored.gold, predicted):
+            by_actor[actor].append((gold, pred))
+        result["per_actor"] = {actor: {k: v for k, v in score([g for g, _ in pairs], [p for _, p in pairs],
+                                                           scored.labels).items() if k != "confusion"}
+                               for actor, pairs in sorted(by_actor.items())}
+    return result
 
 
 def evaluate_examples(classifier: Predictor, examples: Sequence[Example], *, per_actor: bool) -> dict[str, Any]:
     """Score ``classifier`` on the labelled items of ``examples`` (per actor too when asked)."""
-    triples = predictions(classifier, examples)
-    result = score([t[1] for t in triples], [t[2] for t in triples], classifier.labels)
-    if per_actor and classifier.task == "stance":
-        by_actor: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for actor, gold, pred in triples:
-            by_actor[actor].append((gold, pred))
-        result["per_actor"] = {actor: {k: v for k, v in score([g for g, _ in pairs], [p for _, p in pairs],
-                                                           classifier.labels).items() if k != "confusion"}
-                               for actor, pairs in sorted(by_actor.items())}
-    return result
+    from stancekit.models.heldout import score_examples
+
+    return score_labelled(score_examples(classifier, examples), per_actor=per_actor)
 
 
 @dataclass

@@ -215,11 +215,13 @@ def read_jsonl(path: str | Path, *, whole_lines: bool = False) -> Iterator[dict[
     return (record for _, record in read_numbered_jsonl(path, whole_lines=whole_lines))
 
 
-def read_numbered_jsonl(path: str | Path, *, whole_lines: bool = False) -> Iterator[tuple[int, dict[str, Any]]]:
+def read_numbered_jsonl(path: str | Path, *, whole_lines: bool = False,
+                        on_bad: Callable[[InputError], None] | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, object) for each non-blank line of a JSONL file; a broken line is an InputError.
 
     With ``whole_lines`` (files stancekit wrote, where every line ends in a newline) a last
-    line without one is an error: the file was cut short.
+    line without one is an error: the file was cut short. With ``on_bad``, a line that is not
+    UTF-8 or not a JSON object is handed to it and skipped instead.
     """
     path = Path(path)
     try:
@@ -228,15 +230,22 @@ def read_numbered_jsonl(path: str | Path, *, whole_lines: bool = False) -> Itera
         raise InputError(path, "no such file") from None
     with handle:
         for line_no, raw in enumerate(handle, start=1):
-            try:
-                line = raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
-            except UnicodeDecodeError as exc:
-                raise InputError(path, f"not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
-                                 line=line_no, hint="expected UTF-8 JSON lines") from None
-            if whole_lines and not line.endswith("\n"):
+            if whole_lines and not raw.endswith(b"\n"):
                 raise truncated(path, line_no)
-            if line.strip():
-                yield line_no, parse_jsonl_line(line, path, line_no)
+            try:
+                try:
+                    line = raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
+                except UnicodeDecodeError as exc:
+                    raise InputError(path, f"not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+                                     line=line_no, hint="expected UTF-8 JSON lines") from None
+                record = parse_jsonl_line(line, path, line_no) if line.strip() else None
+            except InputError as err:
+                if on_bad is None:
+                    raise
+                on_bad(err)
+                continue
+            if record is not None:
+                yield line_no, record
 
 
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")

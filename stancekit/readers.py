@@ -26,6 +26,7 @@ from typing import IO, Any
 from stancekit.errors import InputError
 from stancekit.io import parse_jsonl_line
 from stancekit.records import Document
+from stancekit.provenance import SUFFIX as PROVENANCE_SUFFIX
 
 READER_KINDS = {".txt": "text", ".text": "text", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "csv"}
 SUPPORTED_SUFFIXES = tuple(READER_KINDS)
@@ -137,6 +138,8 @@ def _scan_folder(folder: Path, excluded: _Excluded, scan: InputScan, visited: se
             _scan_folder(path, excluded, scan, visited)
         elif not path.is_file():
             scan.skipped.append(SkippedPath(path, "not a regular file"))
+        elif path.name.endswith(PROVENANCE_SUFFIX):
+            scan.skipped.append(SkippedPath(path, "the provenance of a `stancekit tag` output, not coverage"))
         elif path.suffix.lower() not in READER_KINDS:
             hint = _NOT_COVERAGE_HINTS.get(path.suffix.lower(), f"coverage is {', '.join(SUPPORTED_SUFFIXES)}")
             scan.skipped.append(SkippedPath(path, f"not a coverage file ({hint})"))

@@ -8,7 +8,6 @@ interrupted run.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import sys
 import time
@@ -18,13 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from stancekit.errors import ConfigError
-from stancekit.evaluation import evaluate_examples
+from stancekit.evaluation import evaluate_examples, score_labelled
 from stancekit.examples import (DATA_FORMATS, DataFormat, ExampleSet, detect_format, load_examples, read_newsmtsc, require_labels,
                                 split_names)
-from stancekit.io import FILE_MODE, file_sha256
 from stancekit.labels import TASK_LABELS, Task
-from stancekit.model_card import write_model_card
-from stancekit.models.manifest import DEFAULT_BASE_MODEL, Manifest, describe_files
+from stancekit.models.manifest import DEFAULT_BASE_MODEL
 from stancekit.models.manifest import KINDS as MODEL_KINDS
 from stancekit.models.manifest import ModelKind
 from stancekit.options import option
@@ -32,6 +29,7 @@ from stancekit.records import Example
 
 if TYPE_CHECKING:
     from stancekit.models.base import Classifier, Predictor
+    from stancekit.models.heldout import LabelledPredictions
 
 InputScheme = Literal["span-pool", "pair"]
 STANCE_SCHEMES: tuple[str, ...] = get_args(InputScheme)
@@ -174,25 +172,17 @@ def fit(config: TrainConfig, train: ExampleSet, validation: ExampleSet, work: Pa
         resume=config.resume, progress=config.progress)
 
 
-def per_source_metrics(classifier: Predictor, validation: ExampleSet) -> dict[str, Any]:
-    """Metrics on the whole validation set and, when it has several files, on each of them."""
+def per_source_metrics(classifier: Predictor, validation: ExampleSet,
+                       scored: LabelledPredictions) -> dict[str, Any]:
+    """Metrics on the whole validation set (``scored``: its predictions) and, with several files, on each."""
     from stancekit import gold_dataset
 
-    result = {"validation": evaluate_examples(classifier, validation.examples, per_actor=False)}
+    result = {"validation": score_labelled(scored, per_actor=False)}
     for source in validation.sources if len(validation.sources) > 1 else []:
         file = Path(source.path)
         examples = gold_dataset.read_examples(file) if file.suffix == ".parquet" else read_newsmtsc(file)
         result[f"validation:{file.name}"] = evaluate_examples(classifier, examples, per_actor=False)
     return result
-
-
-def replace_dir(source: Path, target: Path) -> None:
-    """Move ``source`` to ``target``, replacing an older ``target`` only once the new one is in place."""
-    old = target.with_name(f".{target.name}.old-{os.getpid()}")
-    if target.exists():
-        target.rename(old)
-    source.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def train(config: TrainConfig) -> TrainResult:
@@ -201,44 +191,31 @@ def train(config: TrainConfig) -> TrainResult:
         import torch
 
         torch.set_num_threads(config.threads)
+    from stancekit.models.folder import write_model_folder
+    from stancekit.models.heldout import score_examples
+
     train_set, validation = load_training_data(config)
     counts = train_set.label_counts(config.task)
     log(f"{len(train_set.examples)} training sentences ({dict(counts)}), {len(validation.examples)} validation")
-    config.output.parent.mkdir(parents=True, exist_ok=True)
-    staging = config.output.with_name(f".{config.output.name}.tmp-{os.getpid()}")
     work = config.output.with_name(f".{config.output.name}.work")
     if work.exists() and not config.resume:
         shutil.rmtree(work)
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    try:
-        started = time.perf_counter()
-        classifier = fit(config, train_set, validation, work)
-        seconds = time.perf_counter() - started
-        metrics = per_source_metrics(classifier, validation)
-        classifier.save(staging)
-        for written in staging.rglob("*"):  # safetensors writes 0600; every file gets the umask's mode
-            if written.is_file():
-                written.chmod(FILE_MODE)
-        training = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()
-                    if k not in ("progress", "output")}
-        training |= {"data": [str(p) for p in config.data], "validation": [str(p) for p in config.validation or []],
-                     "seconds": round(seconds, 1)}
-        manifest = Manifest(
-            kind=classifier.kind, task=config.task, labels=list(config.labels), input_scheme=classifier.input_scheme,
-            fingerprint=file_sha256(*(staging / name for name in classifier.weight_files)),
-            created=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            data={"train": [s.to_dict() for s in train_set.sources],
-                  "validation": [s.to_dict() for s in validation.sources],
-                  "train_label_counts": dict(counts), "formats": sorted(train_set.formats)},
-            training=training, metrics=metrics, versions=library_versions(), files=describe_files(staging),
-            **classifier.manifest_fields())
-        manifest.write(staging)
-        write_model_card(staging, manifest)
-        replace_dir(staging, config.output)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    started = time.perf_counter()
+    classifier = fit(config, train_set, validation, work)
+    seconds = time.perf_counter() - started
+    heldout = score_examples(classifier, validation.examples)
+    metrics = per_source_metrics(classifier, validation, heldout)
+    training = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()
+                if k not in ("progress", "output")}
+    training |= {"data": [str(p) for p in config.data], "validation": [str(p) for p in config.validation or []],
+                 "seconds": round(seconds, 1)}
+    write_model_folder(
+        config.output, classifier, heldout=heldout, task=config.task, labels=list(config.labels),
+        created=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        data={"train": [s.to_dict() for s in train_set.sources],
+              "validation": [s.to_dict() for s in validation.sources],
+              "train_label_counts": dict(counts), "formats": sorted(train_set.formats)},
+        training=training, metrics=metrics, versions=library_versions())
     shutil.rmtree(work, ignore_errors=True)
     log(f"saved {config.output} (validation macro-F1 {metrics['validation']['f1_macro']:.4f})")
     return TrainResult(config.output, metrics, seconds)

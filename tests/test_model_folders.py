@@ -8,6 +8,7 @@ import os
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -259,4 +260,30 @@ def test_a_version_retrained_by_the_serve_backend_lists_its_files(fixture: str, 
                      job_dir=tmp_path / "job", max_steps=2, batch_size=8, threads=1)
     retrained = train_version(job, SEED_GOLD, tmp_path / "r1")
     assert manifest_of(retrained)["files"] == describe_files(retrained)
+    assert "heldout-predictions.jsonl" in describe_files(retrained)  # the report can correct its counts
     assert load_model(retrained, CPU).name.startswith("r1@")
+
+
+@pytest.mark.parametrize("fixture", KINDS)
+def test_held_out_predictions_are_kept_listed_and_checked(fixture: str, request: pytest.FixtureRequest,
+                                                          tmp_path: Path) -> None:
+    """What `stancekit report` corrects counts with: the validation split's labels and the model's probabilities."""
+    from stancekit.models.heldout import HELDOUT_FILE, LabelledPredictions
+
+    folder = request.getfixturevalue(fixture)
+    manifest = manifest_of(folder)
+    assert HELDOUT_FILE in manifest["files"] and manifest["heldout"]["file"] == HELDOUT_FILE
+    items = LabelledPredictions.read(folder / HELDOUT_FILE, manifest["labels"])
+    assert len(items) == manifest["heldout"]["items"] == manifest["metrics"]["validation"]["n"] > 0
+    assert np.allclose(items.probabilities.sum(axis=1), 1, atol=1e-4)
+    model = load_model(folder, CPU)
+    from stancekit.evaluation import score_labelled
+
+    assert score_labelled(items, per_actor=False)["f1_macro"] == pytest.approx(
+        manifest["metrics"]["validation"]["f1_macro"], abs=1e-9)
+    assert model.manifest.heldout["split"] == "validation"
+    copy = copy_of(fixture, request, tmp_path)
+    text = (copy / HELDOUT_FILE).read_text(encoding="utf-8")
+    (copy / HELDOUT_FILE).write_text(text.replace('"gold": "favor"', '"gold": "against"', 1), encoding="utf-8")
+    with pytest.raises(ModelError, match=HELDOUT_FILE):
+        load_model(copy, CPU)

@@ -121,7 +121,7 @@ def test_full_disk_during_tag_leaves_no_partial_output_and_resumes(tmpfs, tmp_pa
     assert result.exit_code == 0, result.output
     assert f"({2 * (len(chunks) - 1)} resumed)" in result.stderr or len(chunks) == 1
     assert out.read_bytes() == reference.read_bytes()
-    assert [p.name for p in disk.iterdir()] == ["tags.jsonl"]
+    assert sorted(p.name for p in disk.iterdir()) == ["tags.jsonl", "tags.jsonl.provenance.json"]
 
 
 def test_full_disk_during_report_keeps_the_previous_report_whole(tmpfs, tmp_path):
@@ -160,7 +160,7 @@ def test_kill_during_the_final_join_leaves_no_orphan_and_a_rerun_finishes(tmp_pa
     killed_in_join = (  # the real job, killed (SIGKILL) after the join wrote part of the output
         "import os, signal, sys\n"
         "import stancekit.tagging.formats as formats\n"
-        "def join(self, chunks, handle):\n"
+        "def join(self, chunks, handle, provenance=None):\n"
         "    handle.write(b'{\"partial\": '); handle.flush(); os.kill(os.getpid(), signal.SIGKILL)\n"
         "formats.JsonlFormat.join = join\n"
         f"{CLI}\n")
@@ -171,7 +171,8 @@ def test_kill_during_the_final_join_leaves_no_orphan_and_a_rerun_finishes(tmp_pa
     result = stancekit("tag", *args)
     assert result.returncode == 0, result.stderr
     assert "(4 resumed)" in result.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["news.jsonl", "tags.jsonl"]  # no orphan temporary file
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["news.jsonl", "tags.jsonl",
+                                                          "tags.jsonl.provenance.json"]  # no orphan temporary file
     assert len(out.read_text(encoding="utf-8").splitlines()) > 4
 
 
@@ -183,7 +184,7 @@ def test_legacy_orphans_beside_the_output_are_removed_by_the_next_run(tmp_path, 
     result = CliRunner().invoke(app, ["tag", str(corpus), "-m", str(tiny_stance_model_dir), "-a",
                                       str(seed_actors_path), "-o", str(out), "--no-progress"])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["news.jsonl", "tags.jsonl"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["news.jsonl", "tags.jsonl", "tags.jsonl.provenance.json"]
 
 
 def test_a_second_concurrent_tag_fails_at_once_and_a_killed_run_leaves_no_stale_lock(
@@ -211,5 +212,5 @@ def test_a_second_concurrent_tag_fails_at_once_and_a_killed_run_leaves_no_stale_
         first.wait()
     third = stancekit(*args)  # the killed run's lock died with it
     assert third.returncode == 0, third.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["news.jsonl", "tags.parquet"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["news.jsonl", "tags.parquet", "tags.parquet.provenance.json"]
     assert {r["doc_id"] for r in iter_tagged(out)} == {f"doc-{i:03d}" for i in range(6)}

@@ -46,12 +46,19 @@ def demo(config: DemoConfig) -> None:
     console.print(f"model {stance.model_name} ({stance.model_dir}); the seed gold set is in its training data, "
                   "so these predictions on the seed are not a test of the model; mentions include those of the "
                   "actor's children (the Kremlin counts for Russia too)")
-    table = Table("actor", "mentions (direct)", "favor", "against", "neutral", "net (95% interval)")
+    table = Table("actor", "mentions (direct)", "favor %", "against %", "neutral %", "net (95% interval)",
+                  "uncorrected net")
     for row in stance.by_actor[:20]:
-        table.add_row(row["name"], f"{row['mentions']} ({row['direct_mentions']})", str(row["favor"]),
-                      str(row["against"]), str(row["neutral"]),
-                      f"{row['net']:+.2f} [{row['net_low']:+.2f}, {row['net_high']:+.2f}]")
+        if row["net"] == "":  # too few mentions for a share
+            shares = ["—"] * 5
+        else:
+            shares = [f"{100 * row[f'share_{label}']:.0f} [{100 * row[f'share_{label}_low']:.0f}, "
+                      f"{100 * row[f'share_{label}_high']:.0f}]" for label in ("favor", "against", "neutral")]
+            shares += [f"{100 * row['net']:+.0f} [{100 * row['net_low']:+.0f}, {100 * row['net_high']:+.0f}]",
+                       f"{100 * row['cc_net']:+.0f}"]
+        table.add_row(row["name"], f"{row['mentions']} ({row['direct_mentions']})", *shares)
     console.print(table)
+    console.print(escape(stance.method_note))
     console.print(f"tags: {stance.tags}\nreport: {stance.report_html}")
 
 

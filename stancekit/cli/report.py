@@ -1,4 +1,4 @@
-"""``stancekit report``: stance per actor from tagged coverage (CSV, PNG, HTML)."""
+"""``stancekit report``: stance per actor from tagged coverage, corrected for the classifier's errors."""
 
 from __future__ import annotations
 
@@ -13,11 +13,13 @@ from stancekit.reporting import ReportConfig
 @cli_errors
 @config_command(ReportConfig)
 def report(config: ReportConfig) -> None:
-    """Summarise stance per actor: overall and by document, outlet and day."""
+    """Summarise stance per actor (overall, by outlet, day and document): shares corrected for the classifier's
+    errors, with intervals, as CSV tables, charts, one HTML page and provenance.json."""
     from stancekit.reporting import build_report
 
     result = build_report(config)
-    print(f"{result.sentences} sentence(s), {result.mentions} mention(s) -> {config.output_dir}/report.html",
-          file=sys.stderr)
+    skipped = f", skipped {result.skipped} bad record(s)" if result.skipped else ""
+    print(f"{result.sentences} sentence(s), {result.mentions} mention(s){skipped}; shares by {result.method} "
+          f"-> {config.output_dir}/report.html", file=sys.stderr)
     for path in result.files:
         print(path)

@@ -128,6 +128,7 @@ class StanceOutcome:
     tags: Path
     report_html: Path
     by_actor: list[dict[str, Any]]  # the report's stance-per-actor rows, most mentioned first
+    method_note: str  # how the shares were made (corrected with which calibration, or why not)
 
 
 def tag_seed(config: DemoConfig) -> StanceOutcome:
@@ -143,8 +144,13 @@ def tag_seed(config: DemoConfig) -> StanceOutcome:
     report_dir = config.output_dir / "report"
     tag(TagConfig(inputs=config.coverage, model=quick.output, actors=config.actors, output=tags, progress=False))
     report = build_report(ReportConfig(tags=tags, output_dir=report_dir, actors=config.actors))
+    if report.calibration:
+        note = (f"shares corrected for the classifier's errors ({report.method}) measured on "
+                f"{report.calibration['description']}; rows under 10 mentions show no share")
+    else:
+        note = "shares NOT corrected for the classifier's errors (see the warning above)"
     return StanceOutcome(quick.output, classifier.name, tags, report_dir / "report.html",
-                         report.tables["stance_by_actor"])
+                         report.tables["stance_by_actor"], note)
 
 
 def find_newsmtsc() -> Path | None:

@@ -35,7 +35,7 @@ _NONE = type(None)
 TYPES: dict[str, type | tuple[type, ...]] = {
     "kind": str, "task": str, "labels": list, "input_scheme": str, "fingerprint": str, "base_model": (str, _NONE),
     "max_length": (int, _NONE), "hyperparameters": dict, "created": str, "data": dict, "training": dict,
-    "metrics": dict, "versions": dict, "files": dict,
+    "metrics": dict, "versions": dict, "files": dict, "heldout": dict,
 }
 
 
@@ -57,6 +57,7 @@ class Manifest:
     metrics: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> {"size": bytes, "sha256": hex}
+    heldout: dict[str, Any] = field(default_factory=dict)  # the held-out predictions' file, split and size
     format_version: int = FORMAT_VERSION
     extra: dict[str, Any] = field(default_factory=dict)
 

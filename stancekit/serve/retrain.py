@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from stancekit.models.folder import amend_manifest
 from stancekit.models.manifest import Manifest
 from stancekit.errors import ConfigError, StanceKitError
 from stancekit.io import atomic_write
@@ -141,8 +142,7 @@ def run(job: RetrainJob) -> dict[str, Any]:
     trained = train_version(job, gold.out_dir, staging)
     old_f1, n = held_out_f1(job.served_path, gold.out_dir)
     new_f1, _ = held_out_f1(trained, gold.out_dir)
-    manifest = Manifest.read(trained)
-    name = store.name_for(number, manifest.fingerprint)
+    name = store.name_for(number, Manifest.read(trained).fingerprint)
     version = Version(name, job.versions_root / name)
     accepted = new_f1 >= old_f1
     retraining = {
@@ -152,8 +152,7 @@ def run(job: RetrainJob) -> dict[str, Any]:
                      "previous": round(old_f1, 4), "new": round(new_f1, 4)},
         "accepted": accepted, "seconds": round(time.perf_counter() - started, 1),
     }
-    manifest.extra["retraining"] = retraining
-    manifest.write(trained)
+    amend_manifest(trained, retraining=retraining)
     trained.rename(version.path)
     result = {"version": version.name, "path": str(version.path), **retraining}
     if accepted:

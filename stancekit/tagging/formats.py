@@ -14,13 +14,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, Protocol
 
 from stancekit.errors import ConfigError, InputError
 from stancekit.io import atomic_write, dumps, truncated
+from stancekit.labels import SENTIMENT_LABELS, STANCE_LABELS
 
 
 class OutputFormat(Protocol):
@@ -30,7 +32,8 @@ class OutputFormat(Protocol):
 
     def write_chunk(self, records: Sequence[dict[str, Any]], handle: IO[Any]) -> None: ...
 
-    def join(self, chunks: Sequence[Path], handle: IO[Any]) -> None: ...
+    def join(self, chunks: Sequence[Path], handle: IO[Any], provenance: str | None = None) -> None:
+        """Write the chunks as one output (Parquet also stores ``provenance`` in its file metadata)."""
 
 
 class JsonlFormat:
@@ -39,7 +42,7 @@ class JsonlFormat:
     def write_chunk(self, records: Sequence[dict[str, Any]], handle: IO[Any]) -> None:
         handle.write("".join(dumps(r) + "\n" for r in records).encode("utf-8"))
 
-    def join(self, chunks: Sequence[Path], handle: IO[Any]) -> None:
+    def join(self, chunks: Sequence[Path], handle: IO[Any], provenance: str | None = None) -> None:
         for chunk in chunks:
             with chunk.open("rb") as src:
                 shutil.copyfileobj(src, handle)
@@ -78,7 +81,7 @@ class CsvFormat:
     def write_chunk(self, records: Sequence[dict[str, Any]], handle: IO[Any]) -> None:
         handle.write(self._encode(row for record in records for row in self.rows(record)))
 
-    def join(self, chunks: Sequence[Path], handle: IO[Any]) -> None:
+    def join(self, chunks: Sequence[Path], handle: IO[Any], provenance: str | None = None) -> None:
         handle.write(self._encode([self.columns]))
         JsonlFormat().join(chunks, handle)  # chunk files are header-less CSV: plain concatenation
 
@@ -107,10 +110,13 @@ class ParquetFormat:
         rows = [{**r, "meta": json.dumps(r.get("meta", {}), ensure_ascii=False, sort_keys=True)} for r in records]
         pq.write_table(pa.Table.from_pylist(rows, schema=self.schema), handle)
 
-    def join(self, chunks: Sequence[Path], handle: IO[Any]) -> None:
+    def join(self, chunks: Sequence[Path], handle: IO[Any], provenance: str | None = None) -> None:
         import pyarrow.parquet as pq
 
-        with pq.ParquetWriter(handle, self.schema) as writer:
+        from stancekit.provenance import PARQUET_KEY
+
+        schema = self.schema.with_metadata({PARQUET_KEY: provenance.encode("utf-8")}) if provenance else self.schema
+        with pq.ParquetWriter(handle, schema) as writer:
             for chunk in chunks:
                 writer.write_table(pq.read_table(chunk, schema=self.schema))
 
@@ -137,20 +143,24 @@ def write_chunk_file(fmt: OutputFormat, records: Sequence[dict[str, Any]], path:
         fmt.write_chunk(records, handle)
 
 
-def join_chunk_files(fmt: OutputFormat, chunks: Sequence[Path], output: Path, *, temp_dir: Path) -> None:
+def join_chunk_files(fmt: OutputFormat, chunks: Sequence[Path], output: Path, *, temp_dir: Path,
+                     provenance: str | None = None) -> None:
     """Join finished chunk files into the output, atomically; the temporary file is written in
     ``temp_dir`` (the job's work folder), so a run killed while joining leaves nothing beside the output."""
     with atomic_write(output, "wb", temp_dir=temp_dir) as handle:
-        fmt.join(chunks, handle)
+        fmt.join(chunks, handle, provenance)
 
 
-def iter_tagged(path: str | Path) -> Iterator[dict[str, Any]]:
+def iter_tagged(path: str | Path, *, on_bad: Callable[[InputError], None] | None = None,
+                actors: Container[str] | None = None) -> Iterator[dict[str, Any]]:
     """Read tagged sentence records back from a ``.jsonl``, ``.csv`` or ``.parquet`` output.
 
     CSV rows are grouped back into sentences (consecutive rows of one sentence); CSV has no
-    rows for sentences without mentions. The file is read strictly: a truncated file, a
-    malformed row or record and a sentence that occurs twice (the same output concatenated
-    twice) are InputErrors naming the file and line (Parquet: row).
+    rows for sentences without mentions. The file is read strictly: a truncated file, a malformed
+    row or record (see :func:`check_record`: labels, scores, offsets, and with ``actors`` the actor
+    ids) and a sentence that occurs twice (the same output concatenated twice) are InputErrors naming
+    the file and line (Parquet: row). With ``on_bad``, a bad line or record is handed to it and
+    skipped instead (a truncated or unreadable file still stops the reading).
     """
     path = Path(path)
     if not path.is_file():
@@ -159,28 +169,65 @@ def iter_tagged(path: str | Path) -> Iterator[dict[str, Any]]:
     if suffix == ".jsonl":
         from stancekit.io import read_numbered_jsonl
 
-        numbered: Iterator[tuple[int, dict[str, Any]]] = read_numbered_jsonl(path, whole_lines=True)
+        numbered: Iterator[tuple[int, dict[str, Any]]] = read_numbered_jsonl(path, whole_lines=True, on_bad=on_bad)
     elif suffix == ".parquet":
-        numbered = _iter_parquet(path)
+        numbered = _iter_parquet(path, on_bad)
     elif suffix == ".csv":
-        numbered = _iter_csv(path)
+        numbered = _iter_csv(path, on_bad)
     else:
         raise InputError(path, f"unsupported extension {suffix or '(none)'!r}", hint=f"expected {', '.join(FORMATS)}")
     seen: dict[str, int] = {}  # doc_id -> bit set of the sent_idx read (memory grows with documents, not sentences)
     for line, record in numbered:
-        _check_record(record, path, line)
-        doc_id, sent_idx = record["doc_id"], record["sent_idx"]
-        bits = seen.get(doc_id, 0)
-        if bits >> sent_idx & 1:
-            raise InputError(path, f"sentence {sent_idx} of document {doc_id!r} occurs twice", line=line,
-                             hint="the file holds some records twice (outputs concatenated?); counting them "
-                             "twice would skew every figure; remove the duplicates or tag again")
+        try:
+            check_record(record, path, line, actors=actors)
+            doc_id, sent_idx = record["doc_id"], record["sent_idx"]
+            bits = seen.get(doc_id, 0)
+            if bits >> sent_idx & 1:
+                raise InputError(path, f"sentence {sent_idx} of document {doc_id!r} occurs twice", line=line,
+                                 hint="the file holds some records twice (outputs concatenated?); counting them "
+                                 "twice would skew every figure; remove the duplicates or tag again")
+        except InputError as err:
+            if on_bad is None:
+                raise
+            on_bad(err)
+            continue
         seen[doc_id] = bits | 1 << sent_idx
         yield record
 
 
-def _check_record(record: dict[str, Any], path: Path, line: int) -> None:
-    """A tagged sentence record has the keys and types the report relies on."""
+SCORE_SUM_TOLERANCE = 1e-3  # tag rounds each probability to 6 digits; other writers may round more
+
+
+def _scores_problem(scores: Any, labels: Sequence[str], what: str) -> str | None:
+    """Why ``scores`` is not a probability for each of ``labels`` (summing to 1), or None."""
+    if not isinstance(scores, dict) or set(scores) != set(labels):
+        keys = sorted(scores) if isinstance(scores, dict) else type(scores).__name__
+        return f"'{what}' must give a probability for each of {list(labels)}, found {keys}"
+    for label in labels:
+        value = scores[label]
+        if (not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value)
+                or not 0.0 <= value <= 1.0):
+            return f"'{what}' must be numbers from 0 to 1, found {label}={value!r}"
+    total = sum(scores.values())
+    if abs(total - 1.0) > SCORE_SUM_TOLERANCE:
+        return f"'{what}' must sum to 1, found {total:.6f}"
+    return None
+
+
+def _label_problem(label: Any, scores: dict[str, float], labels: Sequence[str], what: str) -> str | None:
+    """Why ``label`` is not one of ``labels`` with the highest score, or None."""
+    if label not in labels:
+        return f"'{what}' must be one of {list(labels)}, found {label!r}"
+    if scores[label] < max(scores.values()) - 1e-6:
+        best = max(scores, key=scores.__getitem__)
+        return f"'{what}' is {label!r} but its scores rank {best!r} highest ({scores[best]:.6f} > {scores[label]:.6f})"
+    return None
+
+
+def check_record(record: dict[str, Any], path: Path, line: int, *, actors: Container[str] | None = None) -> None:
+    """A tagged sentence record has the keys, types and values the report relies on: every mention a
+    stance among the stance labels, that agrees with its scores (probabilities summing to 1), offsets
+    inside the sentence that give its text, and (with ``actors``) an actor id of the dictionary."""
     problem = None
     if not isinstance(record.get("doc_id"), str) or not record["doc_id"]:
         problem = f"'doc_id' must be a non-empty string, found {record.get('doc_id')!r}"
@@ -193,17 +240,33 @@ def _check_record(record: dict[str, Any], path: Path, line: int) -> None:
         problem = f"'mentions' must be a list, found {type(record.get('mentions')).__name__}"
     elif not isinstance(record.get("meta", {}), dict):
         problem = f"'meta' must be an object, found {type(record.get('meta')).__name__}"
-    else:
-        for mention in record["mentions"]:
-            if not (isinstance(mention, dict) and isinstance(mention.get("actor"), str)
-                    and isinstance(mention.get("text"), str) and isinstance(mention.get("scores", {}), dict)):
-                problem = f"a mention must have string 'actor' and 'text' (and 'scores' an object), found {mention!r}"
-                break
+    elif "sentiment" in record and record["sentiment"] is not None:
+        problem = (_scores_problem(record.get("sentiment_scores"), SENTIMENT_LABELS, "sentiment_scores")
+                   or _label_problem(record["sentiment"], record["sentiment_scores"], SENTIMENT_LABELS, "sentiment"))
+    if problem is None:
+        problem = next(filter(None, (_mention_problem(m, record["text"], actors) for m in record["mentions"])), None)
     if problem:
         raise InputError(path, problem, line=line, hint="expected a record written by `stancekit tag`")
 
 
-def _iter_parquet(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+def _mention_problem(mention: Any, text: str, actors: Container[str] | None) -> str | None:
+    if not (isinstance(mention, dict) and isinstance(mention.get("actor"), str)
+            and isinstance(mention.get("text"), str)):
+        return f"a mention must be an object with string 'actor' and 'text', found {mention!r}"
+    start, end = mention.get("start"), mention.get("end")
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)) or not 0 <= start < end <= len(text):
+        return (f"mention {mention['text']!r}: offsets {start!r}:{end!r} must lie inside the sentence "
+                f"(0 to {len(text)} characters)")
+    if text[start:end] != mention["text"]:
+        return f"mention {mention['text']!r}: the sentence has {text[start:end]!r} at {start}:{end}"
+    if actors is not None and mention["actor"] not in actors:
+        return (f"mention {mention['text']!r}: actor {mention['actor']!r} is not in the actor dictionary "
+                "(tagged with another dictionary? give the one the tags were made with)")
+    return (_scores_problem(mention.get("scores"), STANCE_LABELS, "scores")
+            or _label_problem(mention.get("stance"), mention["scores"], STANCE_LABELS, "stance"))
+
+
+def _iter_parquet(path: Path, on_bad: Callable[[InputError], None] | None) -> Iterator[tuple[int, dict[str, Any]]]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -224,7 +287,13 @@ def _iter_parquet(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             return
         for row in batch.to_pylist():
             row_no += 1
-            row["meta"] = _json_field(row.get("meta"), path, row_no) if row.get("meta") else {}
+            try:
+                row["meta"] = _json_field(row.get("meta"), path, row_no) if row.get("meta") else {}
+            except InputError as err:
+                if on_bad is None:
+                    raise
+                on_bad(err)
+                continue
             yield row_no, row
 
 
@@ -249,7 +318,7 @@ def _ends_with_newline(path: Path) -> bool:
         return handle.read(1) == b"\n"
 
 
-def _iter_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+def _iter_csv(path: Path, on_bad: Callable[[InputError], None] | None) -> Iterator[tuple[int, dict[str, Any]]]:
     from stancekit.readers import check_row_width, strict_csv_rows
 
     with path.open("r", encoding="utf-8", newline="") as handle:
@@ -266,27 +335,35 @@ def _iter_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         current: dict[str, Any] | None = None
         start_line = 0
         for line, fields in rows:
-            check_row_width(fields, header, path, line)
-            row = dict(zip(header, fields))
-            key = (row["doc_id"], _number(row, "sent_idx", int, path, line))
-            if current is None or (current["doc_id"], current["sent_idx"]) != key:
-                if current is not None:
-                    yield start_line, current
-                start_line = line
-                current = {"doc_id": key[0], "sent_idx": key[1],
-                           "start": _number(row, "sentence_start", int, path, line),
-                           "end": _number(row, "sentence_end", int, path, line), "text": row["sentence_text"],
-                           "mentions": [], "meta": _json_field(row["meta"], path, line) if row.get("meta") else {}}
-                if row.get("sentiment"):
-                    current["sentiment"] = row["sentiment"]
-                    current["sentiment_scores"] = {lb: _number(row, f"sentiment_{lb}", float, path, line)
-                                                   for lb in sentiment_labels}
-            current["mentions"].append({
-                "actor": row["actor"], "start": _number(row, "mention_start", int, path, line),
-                "end": _number(row, "mention_end", int, path, line), "text": row["mention_text"],
-                "stance": row["stance"],
-                "scores": {lb: _number(row, f"score_{lb}", float, path, line)
-                           for lb in stance_labels if row[f"score_{lb}"] != ""}})
+            try:
+                check_row_width(fields, header, path, line)
+                row = dict(zip(header, fields))
+                key = (row["doc_id"], _number(row, "sent_idx", int, path, line))
+                mention = {
+                    "actor": row["actor"], "start": _number(row, "mention_start", int, path, line),
+                    "end": _number(row, "mention_end", int, path, line), "text": row["mention_text"],
+                    "stance": row["stance"],
+                    "scores": {lb: _number(row, f"score_{lb}", float, path, line)
+                               for lb in stance_labels if row[f"score_{lb}"] != ""}}
+                if current is None or (current["doc_id"], current["sent_idx"]) != key:
+                    sentence = {"doc_id": key[0], "sent_idx": key[1],
+                                "start": _number(row, "sentence_start", int, path, line),
+                                "end": _number(row, "sentence_end", int, path, line), "text": row["sentence_text"],
+                                "mentions": [],
+                                "meta": _json_field(row["meta"], path, line) if row.get("meta") else {}}
+                    if row.get("sentiment"):
+                        sentence["sentiment"] = row["sentiment"]
+                        sentence["sentiment_scores"] = {lb: _number(row, f"sentiment_{lb}", float, path, line)
+                                                        for lb in sentiment_labels}
+                    if current is not None:
+                        yield start_line, current
+                    start_line, current = line, sentence
+            except InputError as err:
+                if on_bad is None:
+                    raise
+                on_bad(err)
+                continue
+            current["mentions"].append(mention)
         if current is not None:
             if not _ends_with_newline(path):
                 raise truncated(path, start_line)

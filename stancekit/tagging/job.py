@@ -28,6 +28,7 @@ from stancekit.io import atomic_write, file_sha256, lock_path, output_errors, ou
 from stancekit.models.options import InferenceOptions
 from stancekit.options import nested, option
 from stancekit.pipeline import iter_sentences
+from stancekit.provenance import Provenance, inputs_record, model_record, now, provenance_path
 from stancekit.readers import iter_documents, iter_input_files
 from stancekit.records import Document
 from stancekit.tagging.batch import Engine, LocalEngine, Models, load_models, tag_sentences
@@ -89,7 +90,7 @@ class TagConfig:
     @property
     def own_files(self) -> list[Path]:
         """Everything this job writes; never read back as input."""
-        return [self.output, self.work_dir, lock_path(self.output)]
+        return [self.output, self.work_dir, lock_path(self.output), provenance_path(self.output)]
 
 
 @dataclass
@@ -129,6 +130,33 @@ def job_fingerprint(config: TagConfig, models: Models) -> dict[str, Any]:
         "chunk_documents": config.chunk_documents,
         "format": config.output.suffix.lower(),
     }
+
+
+def runtime_record(predictor: Any, config: TagConfig) -> dict[str, Any]:
+    """How a model ran: what the predictor reports (``runtime``), else the inference options asked for."""
+    runtime = getattr(predictor, "runtime", None)
+    if isinstance(runtime, dict):
+        return dict(runtime)
+    options = config.inference
+    return {"precision": options.precision, "recheck_margin": options.recheck_margin if options.precision == "int8"
+            else None, "device": options.device, "batch_size": options.batch_size,
+            "threads": config.threads or default_threads()}
+
+
+def job_provenance(config: TagConfig, models: Models, summary: TagSummary, *, started: str) -> Provenance:
+    """The provenance of a finished job (model, how it ran, dictionary, inputs, counts, times)."""
+    from stancekit import __version__
+
+    files = list(iter_input_files(config.inputs, exclude=config.own_files))
+    return Provenance(
+        stancekit_version=__version__, started=started, finished=now(),
+        model=model_record(models.stance), runtime=runtime_record(models.stance, config),
+        sentiment_model=model_record(models.sentiment) if models.sentiment is not None else None,
+        actors={"path": str(config.actors.resolve()), "sha256": file_sha256(config.actors)},
+        inputs=inputs_record(files),
+        output={"path": str(config.output.resolve()), "format": config.output.suffix.lower().lstrip("."),
+                "documents": summary.documents, "sentences": summary.sentences, "mentions": summary.mentions,
+                "skipped_documents": len(summary.skipped)})
 
 
 def _prepare_work_dir(config: TagConfig, fingerprint: dict[str, Any]) -> int:
@@ -237,6 +265,7 @@ def _tag(config: TagConfig, *, on_bad: Callable[[InputError], None] | None) -> T
     finished = _prepare_work_dir(config, job_fingerprint(config, models))
     engine = make_engine(config, models)
     progress = ProgressBar(config.progress)
+    started_at = now()
     start = time.perf_counter()
     chunks = 0
     try:
@@ -258,7 +287,10 @@ def _tag(config: TagConfig, *, on_bad: Callable[[InputError], None] | None) -> T
             progress.update(summary)
     finally:
         progress.close()
-    join_chunk_files(fmt, [_chunk_path(config, i) for i in range(chunks)], config.output, temp_dir=config.work_dir)
+    provenance = job_provenance(config, models, summary, started=started_at)
+    join_chunk_files(fmt, [_chunk_path(config, i) for i in range(chunks)], config.output, temp_dir=config.work_dir,
+                     provenance=provenance.to_json(timeless=True))
+    provenance.write(provenance_path(config.output))
     with output_errors(config.work_dir):
         shutil.rmtree(config.work_dir)
     summary.seconds = time.perf_counter() - start
