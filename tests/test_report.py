@@ -300,33 +300,45 @@ def test_corrected_shares_recover_a_known_skewed_mix_that_classify_and_count_mis
     assert abs(row["cc_net"] - true_net) > 0.2 > abs(row["net"] - true_net)
 
 
-def test_em_pieces_are_quapys_em_and_the_likelihood_temperature():
-    """The replicate EM is QuaPy's EMQ.EM with weights; the temperature minimises the calibration likelihood."""
+def test_em_pieces_are_quapys_em_and_a_likelihood_recalibration():
+    """The recalibration maximises the calibration likelihood (with its biases kept near the training prior); the
+    large-sample derivative agrees with re-running QuaPy's EM."""
     from quapy.method.aggregative import EMQ
-    from scipy.optimize import minimize_scalar
+    from scipy.optimize import minimize
 
-    from stancekit.reporting.em import fit_inverse_temperature, tempered, weighted_em
+    from stancekit.reporting.em import Recalibration, em, fit_recalibration, large_sample
 
     rng = np.random.default_rng(2)
     gold = rng.integers(0, 3, 400)
-    probs = np.array([rng.dirichlet(np.where(np.arange(3) == g, 9.0, 1.0)) for g in gold])
-    prior = np.array([0.3, 0.4, 0.3])
-    ours = weighted_em(probs[None], np.ones((1, 400)), prior)[0]
-    assert np.abs(ours - EMQ.EM(prior, probs)[0]).max() < 1e-3
+    probs = np.array([rng.dirichlet(np.where(np.arange(3) == g, 3.0, 1.0)) for g in gold])
+    training = np.array([0.2, 0.5, 0.3])
+    fitted = fit_recalibration(probs, gold, np.ones((1, 400)), training_prior=training, shrinkage=30.0)
+    calibration_prior = np.bincount(gold, minlength=3) / 400
+    centre = np.log(calibration_prior / training)
+    centre -= centre[-1]
     logs = np.log(probs)
 
-    def nll(beta):
-        z = beta * logs
-        return -(z[np.arange(400), gold] - np.log(np.exp(z).sum(axis=1))).mean()
+    def objective(theta):
+        z = theta[0] * logs + np.r_[theta[1:], 0.0]
+        nll = -(z[np.arange(400), gold] - np.log(np.exp(z).sum(axis=1))).sum()
+        return nll + 30.0 * np.sum((theta[1:] - centre[:-1]) ** 2)
 
-    beta = fit_inverse_temperature(logs, gold, np.ones((1, 400)))[0]
-    assert beta == pytest.approx(minimize_scalar(nll, bounds=(0.05, 20), method="bounded").x, abs=1e-3)
-    assert np.allclose(tempered(probs, 1.0), probs)
+    best = minimize(objective, np.r_[1.0, 0.0, 0.0], method="BFGS").x
+    assert np.allclose(np.r_[fitted.beta[0], fitted.bias[0, :2]], best, atol=1e-3)
+    assert np.allclose(fitted.prior[0], calibration_prior)
+    point = Recalibration(fitted.beta[0], fitted.bias[0], fitted.prior[0])
+    cell = np.array([rng.dirichlet(np.where(np.arange(3) == g, 4.0, 1.0)) for g in rng.choice(3, 500, p=[.6, .3, .1])])
+    shares = em(point.apply(cell), point.prior)
+    assert np.allclose(shares, EMQ.EM(point.prior, point.apply(cell))[0])
+    _, derivative = large_sample(cell, point, shares, np.arange(500))
+    moved = Recalibration(point.beta * 1.01, point.bias + np.r_[0.01, -0.02, 0], point.prior)
+    change = (moved.parameters() - point.parameters()) @ derivative.T
+    assert np.allclose(em(moved.apply(cell), moved.prior), shares + change, atol=2e-4)
 
 
 def test_emq_intervals_cover_the_truth_in_large_and_small_cells():
     """Simulated classifier with known behaviour: the true net score lies inside 95% intervals about as often."""
-    from stancekit.reporting.em import EMEstimator, calibration_temperatures
+    from stancekit.reporting.em import EMEstimator, calibrate
 
     rng = np.random.default_rng(4)
 
@@ -334,12 +346,11 @@ def test_emq_intervals_cover_the_truth_in_large_and_small_cells():
         return np.array([rng.dirichlet(np.where(np.arange(3) == g, 4.0, 1.0)) for g in labels])
 
     calibration = rng.integers(0, 3, 600)
-    temperatures = calibration_temperatures(mentions(calibration), calibration, np.arange(600), replicates=400,
-                                            rng=rng)
-    estimator = EMEstimator(prior=np.ones(3) / 3, temperatures=temperatures, confidence=0.95, net_labels=(0, 1),
-                            seed=0)
-    for size in (60, 600):  # exact bootstrap, then the large-sample path
-        covered, cells, truths = 0, [], []
+    calibrated = calibrate(mentions(calibration), calibration, np.arange(600), training_prior=np.ones(3) / 3,
+                           replicates=400, rng=rng)
+    estimator = EMEstimator(calibrated=calibrated, confidence=0.95, net_labels=(0, 1), seed=0)
+    for size in (12, 60, 600):
+        cells, truths = [], []
         for _ in range(40):
             mix = rng.dirichlet([1, 1, 1])
             labels = rng.choice(3, size=size, p=mix)
@@ -347,7 +358,7 @@ def test_emq_intervals_cover_the_truth_in_large_and_small_cells():
             truths.append(np.mean(labels == 0) - np.mean(labels == 1))
         estimates = estimator.estimate(cells)
         covered = sum(lo <= t <= hi for lo, t, hi in zip(estimates.net_low, truths, estimates.net_high))
-        assert covered >= 35, (size, covered)
+        assert covered >= 34, (size, covered)
 
 
 def test_solver_finds_quapys_least_squares_on_the_simplex():

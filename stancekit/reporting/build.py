@@ -229,15 +229,13 @@ def _estimator(config: ReportConfig, calibration: Calibration | None, method: st
     """The estimator of ``method`` with its calibration fitted (error rates, or the temperature)."""
     import numpy as np
 
-    if method == "emq":
-        from stancekit.reporting.em import EMEstimator, calibration_temperatures
+    if method == "emq" and calibration is not None:
+        from stancekit.reporting.em import EMEstimator, calibrate
 
-        assert calibration is not None
-        temperatures = calibration_temperatures(calibration.items.probabilities, calibration.gold_index(),
-                                                np.array(calibration.items.doc_ids), replicates=config.replicates,
-                                                rng=rng)
-        return EMEstimator(prior=np.array(calibration.prior), temperatures=temperatures,
-                           confidence=config.confidence, net_labels=net, seed=config.seed + 1)
+        calibrated = calibrate(calibration.items.probabilities, calibration.gold_index(),
+                               np.array(calibration.items.doc_ids), training_prior=np.array(calibration.prior),
+                               replicates=config.replicates, rng=rng)
+        return EMEstimator(calibrated=calibrated, confidence=config.confidence, net_labels=net, seed=config.seed + 1)
     from stancekit.reporting.estimate import Estimator, calibration_rates
 
     rates = None
@@ -405,8 +403,8 @@ def methods_text(config: ReportConfig, method: str, calibration: Calibration | N
             f"What the interval covers. Each bracket is a {config.confidence:.0%} interval from {config.replicates} "
             "draws of the estimate's large-sample distribution: its sampling spread with the articles of each actor "
             "as the units (the mentions of one article are not independent votes; the cluster-robust 'sandwich' "
-            "covariance), plus the spread of the calibration temperature when the calibration mentions are "
-            "resampled. An actor with mentions in fewer than 5 articles treats its mentions as independent: such "
+            "covariance; small actors get an exact bootstrap), plus the spread of the recalibration when the "
+            "calibration mentions are resampled. An actor with mentions in fewer than 5 articles treats its mentions as independent: such "
             "rows say so. The interval does not cover mentions the dictionary missed or found wrongly, nor a "
             "classifier whose probabilities are less reliable on this coverage than on the calibration mentions.")
     else:
