@@ -144,7 +144,7 @@ class Backend:
             if isinstance(text, str) and len(text) > self.config.max_text_chars:
                 raise RequestError(413, f"{task_name(task, index)}: text of {len(text)} characters, the limit is "
                                         f"{self.config.max_text_chars} (a task is one sentence or a short passage; "
-                                        "raise --max-text-chars if needed)")
+                                        f"raise {flag(ServeConfig, 'max_text_chars')} if needed)")
         predictor = self.predictor
         try:
             with self._predict_lock:
