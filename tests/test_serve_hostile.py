@@ -36,6 +36,9 @@ AUTH = ("label-studio", secrets.token_urlsafe(12))
 SENTENCE = "Azerbaijan accused Armenia of shelling, and Russia called for calm."
 WORDS = ("Azerbaijan", "Armenia", "Russia", "Putin", "Aliyev", "Baku", "Yerevan", "Moscow", "shelled", "the",
          "town", "and", "said", ".", ",", "!", "?", "\n", "Mr.", "Dr.", "\u00e9", "\U0001f600", "\u200b", " ")
+ENTITIES = "".join(f'<!ENTITY e{i} "{f"&e{i - 1};" * 10}">' for i in range(1, 10))
+XML_BOMB = (f'<?xml version="1.0"?><!DOCTYPE v [<!ENTITY e0 "lol">{ENTITIES}]><View><Text name="t" value="$text"/>'
+            '<Labels name="l" toName="t"><Label value="&e9;"/></Labels></View>')  # a billion "lol"s
 PROPERTY = settings(max_examples=120, deadline=None, database=None, print_blob=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
@@ -263,10 +266,13 @@ def test_a_lone_surrogate_is_refused_as_tag_refuses_it(server: ServeProcess, tmp
     ("/setup", {"schema": ["<View/>"]}, "'schema' must be string"),
     ("/setup", {"hostname": 8080}, "'hostname' must be string"),
     ("/setup", {"schema": "<View>"}, "not valid XML"),
+    ("/setup", {"schema": XML_BOMB}, "amplification"),
+    ("/predict", {"tasks": [{"id": 1, "data": {"text": SENTENCE}}], "label_config": XML_BOMB}, "amplification"),
     ("/webhook", {"action": 1}, "'action' must be string"),
     ("/webhook", {"action": "START_TRAINING", "project": "NK"}, "'project' must be object"),
     ("/webhook", {"action": "START_TRAINING", "project": {"title": 5}}, "project.title must be a string"),
     ("/webhook", {"action": ""}, "needs 'action'"),
+    ("/webhook", {"action": "START_TRAINING", "project": {"title": "NK" * 600}}, "project.title of 1200 characters"),
 ])
 def test_wrong_types_are_a_422_naming_the_field(server: ServeProcess, route: str, body: dict, says: str) -> None:
     response = post(server, route, encoded(body))

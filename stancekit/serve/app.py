@@ -47,6 +47,7 @@ SETUP_TYPES = {"project": (str, int), "schema": str, "hostname": str, "access_to
                "extra_params": dict, "model_version": str}
 WEBHOOK_TYPES = {"action": str, "project": dict}
 MODEL_CLASS = "stancekit"
+MAX_TITLE_CHARS = 1000  # Label Studio 1.23 allows 50 (PROJECT_TITLE_MAX_LEN); room for a later limit
 MAX_NUMBER_DIGITS = 100  # a longer number in a body is refused (Python would spend time on it, or refuse it itself)
 JSON_TYPES = {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean",
               type(None): "null"}
@@ -175,6 +176,9 @@ class Backend:
             raise RequestError(422, f"project.title must be a string (the project's title), found "
                                     f"{_json_type(title)}")
         title = (title or "").strip()
+        if len(title) > MAX_TITLE_CHARS:
+            raise RequestError(422, f"project.title of {len(title)} characters; a Label Studio project title has at "
+                                    f"most {MAX_TITLE_CHARS}")
         try:
             if action == "START_TRAINING":
                 if not title:
