@@ -89,7 +89,8 @@ def _given_mentions(raw: Any, text: str, where: str) -> tuple[Mention, ...]:
             raise TaskError(f"{what} needs a non-empty string 'actor' and whole-number 'start' and 'end' "
                             f"(character offsets), found {shown(item)}")
         if not 0 <= start < end <= len(text):
-            raise TaskError(f"{what}: mention {shown(actor)} [{start}, {end}) lies outside the text ({len(text)} chars)")
+            raise TaskError(f"{what}: mention {shown(actor)} [{start}, {end}) lies outside the text "
+                            f"({len(text)} chars)")
         given = item.get("text")
         if given is not None and given != text[start:end]:
             raise TaskError(f"{what}: mention {shown(actor)} says {shown(given)}, but the text has "

@@ -19,13 +19,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from stancekit.errors import ConfigError, StanceKitError
 from stancekit.io import atomic_write
 from stancekit.serve.retrain import ERROR_FILE, JOB_FILE, LOG_FILE, RESULT_FILE, TOKEN_ENV, RetrainJob
 from stancekit.serve.config import TrainingSettings
-from stancekit.studio.connection import URL_ENV
 from stancekit.serve.versions import Version, VersionStore
+from stancekit.studio.connection import URL_ENV
 from stancekit.studio.server import is_healthy
 
 
@@ -54,7 +55,8 @@ class StudioLink:
                    f"or start stancekit serve with {self.url_flag} URL")
         if not url:
             raise ConfigError(f"no Label Studio address known to pull the labels from; {connect}")
-        if not url.startswith(("http://", "https://")):
+        parsed = urlparse(url)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise ConfigError(f"{source} gives {url!r}, not a Label Studio URL like http://127.0.0.1:8080; {connect}")
         token = self.token or os.environ.get(TOKEN_ENV, "")
         if not token:
