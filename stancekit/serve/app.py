@@ -22,6 +22,7 @@ import binascii
 import contextlib
 import hmac
 import json
+import re
 import threading
 from collections.abc import AsyncIterator
 from typing import Any
@@ -49,6 +50,7 @@ WEBHOOK_TYPES = {"action": str, "project": dict}
 MODEL_CLASS = "stancekit"
 MAX_TITLE_CHARS = 1000  # Label Studio 1.23 allows 50 (PROJECT_TITLE_MAX_LEN); room for a later limit
 MAX_NUMBER_DIGITS = 100  # a longer number in a body is refused (Python would spend time on it, or refuse it itself)
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")  # in text decoded strictly, the only way to a lone surrogate
 JSON_TYPES = {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean",
               type(None): "null"}
 
@@ -268,16 +270,22 @@ async def _json_body(request: Any, limit: int) -> dict[str, Any]:
         if size > limit:
             raise RequestError(413, f"request body over {limit} bytes")
         chunks.append(chunk)
+    raw = b"".join(chunks)
+    try:  # strictly: json.loads would take UTF-16 and UTF-8-encoded surrogates from bytes
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RequestError(400, f"the body is not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+                                "send the JSON as UTF-8") from None
     try:
-        body = json.loads(b"".join(chunks) or b"null", parse_int=_parse_int, parse_constant=_no_constant)
+        body = json.loads(text or "null", parse_int=_parse_int, parse_constant=_no_constant)
     except RecursionError:
         raise RequestError(400, "the body is JSON nested too deeply to read (Label Studio's tasks are a few "
                                 "levels deep)") from None
-    except ValueError as exc:  # JSONDecodeError, bytes that are not UTF-8, the two refusals above
+    except ValueError as exc:  # JSONDecodeError, and the two refusals above
         raise RequestError(400, f"the body is not valid JSON: {str(exc)[:200]}") from None
     if not isinstance(body, dict):
         raise RequestError(400, f"expected a JSON object, found {_json_type(body)}")
-    if reason := _not_unicode(body):
+    if _ESCAPED_SURROGATE.search(text) and (reason := _not_unicode(body)):  # only a \\u escape makes one
         raise RequestError(422, f"{reason}; send valid Unicode text (an escaped half of a UTF-16 pair cannot be "
                                 "read or stored)")
     return body
