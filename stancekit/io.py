@@ -252,21 +252,27 @@ _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def invalid_unicode(value: Any) -> str | None:
-    """Why a decoded JSON value cannot be written as UTF-8 (a lone surrogate such as "\\ud800"), or None."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            return (f"lone surrogate {value[exc.start]!r} at character {exc.start} "
-                    f"(near {value[max(0, exc.start - 20):exc.start]!r}): not valid Unicode")
-        return None
-    if isinstance(value, dict):
-        items: Iterable[Any] = (x for pair in value.items() for x in pair)
-    elif isinstance(value, list):
-        items = value
-    else:
-        return None
-    return next((reason for reason in map(invalid_unicode, items) if reason), None)
+    """Why a decoded JSON value cannot be written as UTF-8 (a lone surrogate such as "\\ud800"), or None.
+
+    The reason names where the string lies (``data.text``, ``tasks[0].id``); the walk is a loop, not a
+    recursion, so that a value nested as deeply as the JSON parser allows is checked too.
+    """
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                field = f" in {where}" if where else ""
+                return (f"lone surrogate {item[exc.start]!r}{field} at character {exc.start} "
+                        f"(near {item[max(0, exc.start - 20):exc.start]!r}): not valid Unicode")
+        elif isinstance(item, dict):
+            children = [(f"{where}.{k}" if where else str(k), v) for k, v in item.items()]
+            stack.extend(reversed([(f"{where or 'an object'}'s key", k) for k in item] + children))
+        elif isinstance(item, list):
+            stack.extend(reversed([(f"{where}[{i}]", v) for i, v in enumerate(item)]))
+    return None
 
 
 def parse_jsonl_line(line: str, path: Path, line_no: int) -> dict[str, Any]:

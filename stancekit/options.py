@@ -8,7 +8,7 @@ flattened: its options appear under their own names.
 
 from __future__ import annotations
 
-from dataclasses import MISSING, field
+from dataclasses import MISSING, field, fields
 from typing import Any
 
 
@@ -24,3 +24,10 @@ def option(default: Any = MISSING, *, help: str, flags: tuple[str, ...] = (), ar
 def nested(factory: Any) -> Any:
     """A config field holding another options dataclass, whose options are flattened onto the command line."""
     return field(default_factory=factory, metadata={"nested": True})
+
+
+def flag(config_cls: type, name: str) -> str:
+    """The long command-line flag of a config field, for messages that tell the user which option to pass:
+    its declared flag, else the one typer derives from the field's name (``versions_dir``: ``--versions-dir``)."""
+    declared = next(f for f in fields(config_cls) if f.name == name).metadata.get("flags", ())
+    return next((f for f in declared if f.startswith("--")), "--" + name.replace("_", "-"))

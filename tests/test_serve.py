@@ -6,19 +6,22 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import shutil
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
 from stancekit.actors import ActorDictionary
-from stancekit.errors import ConfigError
+from stancekit.errors import ConfigError, OutputError
 from stancekit.serve.app import Backend, build_app
 from stancekit.serve.config import ServeConfig, TrainingSettings
 from stancekit.serve.controls import controls_from_config
 from stancekit.serve.predictor import prediction_certainty
-from stancekit.serve.versions import VersionStore
+from stancekit.serve.versions import Version, VersionStore
 from stancekit.studio.config import LabelingConfig
+from stancekit.studio.server import free_port
 
 SENTENCE = "Azerbaijan accused Armenia of shelling, and Russia called for calm."
 
@@ -165,17 +168,56 @@ def test_training_settings_are_checked() -> None:
 def test_train_every_n_annotations_starts_a_run(tiny_stance_model_dir: Path, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LABEL_STUDIO_URL", raising=False)
-    backend = Backend(ServeConfig(model=tiny_stance_model_dir, versions_dir=tmp_path,
+    monkeypatch.delenv("LABEL_STUDIO_API_KEY", raising=False)
+    backend = Backend(ServeConfig(model=tiny_stance_model_dir, versions_dir=tmp_path / "versions",
                                   training=TrainingSettings(train_every=2)))
     client = TestClient(build_app(backend))
     event = {"action": "ANNOTATION_CREATED", "project": {"id": 1, "title": "NK"}, "annotation": {"id": 1}}
     assert client.post("/webhook", json=event).json()["status"] == "counted"
-    assert client.post("/webhook", json={**event, "action": "ANNOTATION_UPDATED"}).json()["status"] == "started"
+    # the second is due, but no Label Studio is connected yet (no /setup, no LABEL_STUDIO_URL): refused, and why
+    refused = client.post("/webhook", json={**event, "action": "ANNOTATION_UPDATED"})
+    assert refused.status_code == 409 and "no Label Studio address" in refused.json()["error"]
+    # from the environment: the run starts, finds no Label Studio there, and ends before writing anything
+    monkeypatch.setenv("LABEL_STUDIO_URL", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "t" * 40)
+    assert client.post("/webhook", json=event).json()["status"] == "counted"
+    assert client.post("/webhook", json=event).json()["status"] == "started"
     backend.retrainer.wait(60)
     state = client.get("/health").json()["training"]
-    # no Label Studio connected yet (no /setup, no LABEL_STUDIO_URL): the run fails and says what to do
-    assert state["state"] == "idle" and state["runs"] == 1 and "Label Studio URL" in state["last_error"]
+    assert state["state"] == "idle" and state["runs"] == 1 and "no Label Studio answers" in state["last_error"]
+    assert "$LABEL_STUDIO_URL" in state["last_error"]
+    assert not (tmp_path / "versions" / "jobs").exists()
     assert client.get("/health").json()["model_version"] == backend.version.name
+    backend.close()
+
+
+def test_a_second_backend_on_one_versions_folder_is_refused_until_the_first_closes(
+        tiny_stance_model_dir: Path, tmp_path: Path) -> None:
+    config = ServeConfig(model=tiny_stance_model_dir, versions_dir=tmp_path / "versions")
+    first = Backend(config)
+    with pytest.raises(OutputError, match=rf"pid {os.getpid()}.*--versions-dir FOLDER"):
+        Backend(config)
+    first.close()
+    Backend(config).close()
+
+
+def test_switching_to_a_version_that_does_not_load_keeps_the_served_one(tiny_stance_model_dir: Path,
+                                                                       tmp_path: Path) -> None:
+    backend = Backend(ServeConfig(model=tiny_stance_model_dir, versions_dir=tmp_path / "versions"))
+    served = backend.version
+    broken = tmp_path / "versions" / "tiny-stance-r1@00000000"
+    shutil.copytree(tiny_stance_model_dir, broken)
+    (broken / "model.safetensors").write_bytes(b"not weights")
+    with pytest.raises(ConfigError):
+        backend.switch(Version(broken.name, broken))
+    assert backend.version == served and not (tmp_path / "versions" / "current.json").exists()
+    backend.close()
+    # a current.json that names a version which no longer loads: the error says how to serve the model again
+    (tmp_path / "versions" / "current.json").write_text(json.dumps({"version": broken.name}), encoding="utf-8")
+    with pytest.raises(ConfigError, match="delete that file to serve"):
+        Backend(ServeConfig(model=tiny_stance_model_dir, versions_dir=tmp_path / "versions"))
+    (tmp_path / "versions" / "current.json").unlink()  # the refused backend gave the folder up
+    Backend(ServeConfig(model=tiny_stance_model_dir, versions_dir=tmp_path / "versions")).close()
 
 
 def test_a_baseline_model_is_served_too(baseline_stance_model_dir: Path, seed_actors_path: Path,

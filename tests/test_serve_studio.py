@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -24,7 +24,7 @@ from stancekit.pipeline import iter_sentences
 from stancekit.records import Document
 from stancekit.studio.client import StudioClient
 from stancekit.studio.config import LabelingConfig
-from stancekit.studio.server import free_port
+from serve_process import ServeProcess, start_serve
 from studio_helpers import create_annotation
 
 pytestmark = pytest.mark.slow
@@ -59,52 +59,15 @@ def task_ids(client: StudioClient, project_id: int) -> list[int]:
 
 
 # -- the backend process ---------------------------------------------------------------------
-class BackendProcess:
-    def __init__(self, url: str, process: subprocess.Popen, log: Path, versions: Path):
-        self.url, self.process, self.log, self.versions = url, process, log, versions
-        self.http = httpx.Client(base_url=url, auth=AUTH, timeout=60)
-
-    def health(self) -> dict:
-        return self.http.get("/health").json()
-
-    def wait_idle(self, runs: int, timeout: float = 400) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            state = self.health()["training"]
-            if state["state"] == "idle" and state["runs"] >= runs:
-                return state
-            time.sleep(0.5)
-        raise AssertionError(f"training did not finish in {timeout} s: {self.health()}; log:\n{self.log.read_text()}")
-
-
 @pytest.fixture(scope="module")
-def backend(tiny_stance_model_dir: Path, seed_actors_path: Path, tmp_path_factory) -> Iterator[BackendProcess]:
-    port, folder = free_port(), tmp_path_factory.mktemp("serve")
-    log = folder / "serve.log"
-    env = {**os.environ, "STANCEKIT_BASIC_AUTH_USER": AUTH[0], "STANCEKIT_BASIC_AUTH_PASSWORD": AUTH[1],
-           "HF_HUB_OFFLINE": "1"}
-    env.pop("LABEL_STUDIO_API_KEY", None)  # the token must come from Label Studio's /setup
-    command = [sys.executable, "-c", "from stancekit.cli import main; main()", "serve", "--model",
-               str(tiny_stance_model_dir), "--actors", str(seed_actors_path), "--port", str(port), "--versions-dir",
-               str(folder / "versions"), "--train-max-steps", "4", "--threads", "1"]
-    with log.open("wb") as handle:
-        process = subprocess.Popen(command, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
-    server = BackendProcess(f"http://127.0.0.1:{port}", process, log, folder / "versions")
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if server.http.get("/health").status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"stancekit serve did not start:\n{log.read_text()}")
-        time.sleep(0.5)
+def backend(tiny_stance_model_dir: Path, seed_actors_path: Path, tmp_path_factory) -> Iterator[ServeProcess]:
+    """The token must come from Label Studio's /setup: none in the server's environment."""
+    server = start_serve(tiny_stance_model_dir, tmp_path_factory.mktemp("serve"), "--actors", str(seed_actors_path),
+                         "--train-max-steps", "4", auth=AUTH)
     try:
         yield server
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(30)
+        server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +80,7 @@ def sentences(seed_text: str, seed_actors_path: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def project(studio, backend: BackendProcess, seed_actors_path: Path, sentences: list[str]) -> dict:
+def project(studio, backend: ServeProcess, seed_actors_path: Path, sentences: list[str]) -> dict:
     """A project with stancekit's labeling config, text-only tasks, and the backend connected."""
     with studio.client() as admin:
         xml = LabelingConfig(ActorDictionary.load(seed_actors_path)).xml()
@@ -127,7 +90,7 @@ def project(studio, backend: BackendProcess, seed_actors_path: Path, sentences: 
         return {**created, "ml_id": ml["id"], "ml": ml}
 
 
-def test_connect_predict_annotate_retrain(studio, annotator_tokens, backend: BackendProcess, project: dict,
+def test_connect_predict_annotate_retrain(studio, annotator_tokens, backend: ServeProcess, project: dict,
                                           sentences: list[str]) -> None:
     served = backend.health()["model_version"]
     assert project["ml"]["readable_state"] == "Connected" and project["ml"]["model_version"] == served
@@ -202,7 +165,7 @@ def test_connect_predict_annotate_retrain(studio, annotator_tokens, backend: Bac
     assert new in versions
 
 
-def test_killed_and_failing_training_keep_the_served_version(studio, backend: BackendProcess, project: dict) -> None:
+def test_killed_and_failing_training_keep_the_served_version(studio, backend: ServeProcess, project: dict) -> None:
     served = backend.health()["model_version"]
     before = backend.health()["training"]["runs"]
     start_training(studio, project["ml_id"])
@@ -224,26 +187,93 @@ def test_killed_and_failing_training_keep_the_served_version(studio, backend: Ba
     assert backend.health()["model_version"] == served
 
 
-def test_requests_during_a_run_coalesce(backend: BackendProcess, project: dict) -> None:
+def test_requests_during_a_run_coalesce(backend: ServeProcess, project: dict) -> None:
+    """Six START_TRAINING requests at once (Label Studio's button pressed again and again): one run starts,
+    the others mark one more run after it."""
     before = backend.health()["training"]["runs"]
-    answers = [backend.http.post("/webhook", json={"action": "START_TRAINING", "project": project}).json()["status"]
-               for _ in range(3)]
-    assert answers == ["started", "queued", "queued"]
+    barrier = threading.Barrier(6)
+
+    def press() -> str:
+        barrier.wait()
+        return backend.http.post("/webhook", json={"action": "START_TRAINING", "project": project}).json()["status"]
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda _: press(), range(6)))
+    assert sorted(answers) == ["queued"] * 5 + ["started"]
     state = backend.wait_idle(runs=before + 2)
-    assert state["runs"] == before + 2  # three requests, two runs
+    assert state["runs"] == before + 2 and state["last_error"] is None  # six requests, two runs
+    names = sorted(p.name for p in backend.versions.glob("*-r*@*"))
+    assert len(names) == len({re.search(r"-r(\d+)@", n).group(1) for n in names})  # no version number twice
 
 
-def test_bad_requests_leave_the_server_up(backend: BackendProcess) -> None:
+def _ended(pid: int) -> bool:
+    """True once ``pid`` has exited (gone, or a zombie nobody has reaped yet)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z")
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+
+
+def test_a_server_restarted_mid_training_never_shares_the_folder_with_the_old_run(
+        studio, tiny_stance_model_dir: Path, seed_actors_path: Path, project: dict, tmp_path: Path) -> None:
+    """The server is killed while its retraining runs (the run, in its own process, goes on); the restarted
+    server's run is refused, naming the old run's pid, until that run ends; then the next run numbers after it."""
+    def connect(server: ServeProcess) -> None:  # what Label Studio's /setup sends
+        answer = server.http.post("/setup", json={"project": f"{project['id']}.1", "schema": project["label_config"],
+                                                  "hostname": studio.url, "access_token": studio.token})
+        assert answer.status_code == 200, answer.text
+
+    options = ("--actors", str(seed_actors_path), "--train-max-steps", "4")
+    first = start_serve(tiny_stance_model_dir, tmp_path, *options, auth=AUTH, name="first")
+    connect(first)
+    assert first.http.post("/webhook", json={"action": "START_TRAINING", "project": project}).status_code == 201
+    deadline = time.monotonic() + 120
+    while not any("pulled" in log.read_text() for log in first.versions.glob("jobs/*/job.log")):
+        assert time.monotonic() < deadline, first.health()
+        time.sleep(0.2)
+    orphan = first.health()["training"]["pid"]
+    (job_dir,) = first.versions.glob("jobs/*")
+    os.kill(orphan, signal.SIGSTOP)  # hold the run mid-way, deterministically
+    try:
+        first.stop(signal.SIGKILL)  # the server dies; its run lives on, in its own session
+        second = start_serve(tiny_stance_model_dir, tmp_path, *options, auth=AUTH, versions=first.versions,
+                             name="second")
+        connect(second)
+        served = second.health()["model_version"]
+        assert second.http.post("/webhook", json={"action": "START_TRAINING", "project": project}).status_code == 201
+        state = second.wait_idle(runs=1)
+        assert f"pid {orphan}" in state["last_error"] and "cannot start a retraining" in state["last_error"]
+        assert second.health()["model_version"] == served
+    finally:
+        os.kill(orphan, signal.SIGCONT)
+    deadline = time.monotonic() + 400
+    while not _ended(orphan):
+        assert time.monotonic() < deadline, (job_dir / "job.log").read_text()
+        time.sleep(0.5)
+    orphaned = json.loads((job_dir / "result.json").read_text(encoding="utf-8"))  # the old run finished its work
+    assert "-r1@" in orphaned["version"]
+    try:
+        assert second.http.post("/webhook", json={"action": "START_TRAINING", "project": project}).status_code == 201
+        state = second.wait_idle(runs=2)
+        assert state["last_error"] is None, state
+        assert "-r2@" in state["last_result"]["version"]  # numbered after the old run's version, never over it
+        assert not list(first.versions.glob(".r*.training"))  # no staging folder left behind
+    finally:
+        second.stop()
+
+
+def test_bad_requests_leave_the_server_up(backend: ServeProcess) -> None:
     for body in ({}, {"tasks": [{"data": {}}]}, {"tasks": [{"data": {"text": "x"}}], "extra": 1},
                  {"tasks": [{"data": {"text": "y" * 2_000_000}}]}):
         response = backend.http.post("/predict", json=body)
         assert 400 <= response.status_code < 500 and "error" in response.json()
-    assert backend.http.post("/predict", content=b"{not json").status_code == 400
+    assert backend.http.post("/predict", content=b"{not json", headers={"Content-Type": "application/json"}
+                             ).status_code == 400
     assert httpx.post(f"{backend.url}/predict", json={"tasks": []}).status_code == 401  # no basic auth
     assert backend.process.poll() is None and backend.health()["status"] == "UP"
 
 
-def test_the_token_is_never_written(studio, backend: BackendProcess, project: dict) -> None:
+def test_the_token_is_never_written(studio, backend: ServeProcess, project: dict) -> None:
     written = [backend.log, *backend.versions.glob("jobs/*/*")]
     assert len(written) > 3
     for path in written:

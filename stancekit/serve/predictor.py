@@ -13,6 +13,7 @@ probability) of the sentence's least certain mention (:func:`prediction_certaint
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -59,20 +60,54 @@ class TaskText:
     parts: tuple[Sentence, ...]  # each with its own mentions; mentions in order across parts = whole.mentions
 
 
+def task_name(task: dict[str, Any], index: int) -> str:
+    """How an error names a task: its Label Studio id when that is a number or a short string, else its place."""
+    task_id = task.get("id")
+    if (isinstance(task_id, int) and not isinstance(task_id, bool)) or (isinstance(task_id, str) and
+                                                                         0 < len(task_id) <= 64):
+        return f"task {task_id}"
+    return f"task #{index + 1} of the request"
+
+
+def _offset(item: dict[str, Any], key: str) -> int | None:
+    value = item.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def _given_mentions(raw: Any, text: str, where: str) -> tuple[Mention, ...]:
+    """The mentions ``stancekit ls push`` put in ``data.mentions``, checked against the task's text."""
     if not isinstance(raw, list):
         raise TaskError(f"{where}: data.mentions must be a list of {{actor, start, end, text}}, found "
                         f"{type(raw).__name__}")
-    mentions = []
-    for item in raw:
-        try:
-            start, end, actor = int(item["start"]), int(item["end"]), str(item["actor"])
-        except (KeyError, TypeError, ValueError):
-            raise TaskError(f"{where}: each of data.mentions needs actor, start and end, found {item!r}") from None
+    mentions: dict[tuple[str, int, int], Mention] = {}
+    for number, item in enumerate(raw, start=1):
+        what = f"{where}: data.mentions[{number - 1}]"
+        if not isinstance(item, dict):
+            raise TaskError(f"{what} must be an object {{actor, start, end, text}}, found {type(item).__name__}")
+        actor, start, end = item.get("actor"), _offset(item, "start"), _offset(item, "end")
+        if not isinstance(actor, str) or not actor.strip() or start is None or end is None:
+            raise TaskError(f"{what} needs a non-empty string 'actor' and whole-number 'start' and 'end' "
+                            f"(character offsets), found {shown(item)}")
         if not 0 <= start < end <= len(text):
-            raise TaskError(f"{where}: mention {actor} [{start}, {end}) lies outside the text ({len(text)} chars)")
-        mentions.append(Mention(actor, start, end, text[start:end]))
-    return tuple(sorted(mentions, key=lambda m: (m.start, m.end)))
+            raise TaskError(f"{what}: mention {shown(actor)} [{start}, {end}) lies outside the text "
+                            f"({len(text)} chars)")
+        given = item.get("text")
+        if given is not None and given != text[start:end]:
+            raise TaskError(f"{what}: mention {shown(actor)} says {shown(given)}, but the text has "
+                            f"{text[start:end]!r} at [{start}, {end}) (offsets must count characters of data.text)")
+        key = (actor, start, end)
+        if key in mentions:
+            raise TaskError(f"{what}: mention {shown(actor)} [{start}, {end}) is listed twice")
+        mentions[key] = Mention(actor, start, end, text[start:end])
+    return tuple(sorted(mentions.values(), key=lambda m: (m.start, m.end)))
+
+
+def shown(value: Any, limit: int = 80) -> str:
+    """A request's value as an error message shows it: its repr, a few levels deep, cut short."""
+    short = reprlib.Repr()
+    short.maxlevel, short.maxstring, short.maxother = 3, limit, limit
+    text = short.repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 class Predictor:
@@ -83,12 +118,13 @@ class Predictor:
         self.stance = stance
         self.sentiment = sentiment
         self.version = version
+        self.dictionary = dictionary
         self.matcher = DictionaryMatcher(dictionary) if dictionary is not None else None
         self.segmenter = NewsSegmenter()
 
     def task_text(self, task: dict[str, Any], text_key: str, index: int) -> TaskText:
         """The task's text and mentions: ``data.mentions`` when pushed by stancekit, else the dictionary's."""
-        where = f"task {task.get('id', index)}"
+        where = task_name(task, index)
         data = task.get("data")
         if not isinstance(data, dict):
             raise TaskError(f"{where}: expected a 'data' object, found {type(data).__name__}")
@@ -96,9 +132,10 @@ class Predictor:
         if not isinstance(text, str) or not text.strip():
             found = "an empty text" if isinstance(text, str) else type(text).__name__
             raise TaskError(f"{where}: data.{text_key} must be a non-empty string (the sentence), found {found}")
-        doc_id = str(data.get("doc_id") or f"ls-task-{task.get('id', index)}")
+        doc_id = data.get("doc_id") if isinstance(data.get("doc_id"), str) and data["doc_id"] else f"ls-task-{index}"
         if "mentions" in data and data["mentions"] is not None:
-            whole = Sentence(doc_id, 0, 0, len(text), text, _given_mentions(data["mentions"], text, where))
+            given = self._served_actors(_given_mentions(data["mentions"], text, where))
+            whole = Sentence(doc_id, 0, 0, len(text), text, given)
             return TaskText(whole, (whole,))
         if self.matcher is None:
             return TaskText(Sentence(doc_id, 0, 0, len(text), text), ())
@@ -109,6 +146,23 @@ class Predictor:
                 parts.append(Sentence(doc_id, idx, start, end, text[start:end], local))
                 found += [replace(m, start=m.start + start, end=m.end + start) for m in local]
         return TaskText(Sentence(doc_id, 0, 0, len(text), text, tuple(found)), tuple(parts))
+
+    def _served_actors(self, mentions: tuple[Mention, ...]) -> tuple[Mention, ...]:
+        """Pushed mentions whose actor the served dictionary lacks become 'other' spans.
+
+        Label Studio stores a label the project's config lacks and then shows nothing for it, so an unknown
+        actor is never sent as its own label: the annotator sees the span as 'other' (the config's label for an
+        actor the dictionary lacks), with its stance, and relabels it; ``ls pull`` then resolves an 'other' span
+        through the dictionary or reports it in unknown-actors.jsonl.
+        """
+        if self.dictionary is None:
+            return mentions
+        kept: dict[tuple[str, int, int], Mention] = {}
+        for mention in mentions:
+            if mention.actor not in self.dictionary:
+                mention = replace(mention, actor=OTHER_ACTOR)
+            kept.setdefault((mention.actor, mention.start, mention.end), mention)
+        return tuple(kept.values())
 
     def predict(self, tasks: Sequence[dict[str, Any]], controls: Controls) -> list[dict[str, Any]]:
         """One prediction per task, in order (TaskError names the first unreadable task)."""

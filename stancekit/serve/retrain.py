@@ -59,8 +59,7 @@ class RetrainJob:
             setattr(self, name, Path(getattr(self, name)))
         self.actors = Path(self.actors) if self.actors is not None else None
         if not self.studio_url.startswith(("http://", "https://")):
-            raise ConfigError(f"expected the Label Studio URL (http://host:port), found {self.studio_url!r}; "
-                              "connect the backend from Label Studio (it sends its hostname) or pass --studio-url")
+            raise ConfigError(f"expected the Label Studio URL (http://host:port), found {self.studio_url!r}")
         if not self.project_title.strip():
             raise ConfigError("no project title: the training request named no Label Studio project")
         if not 0 < self.held_out < 0.5:
@@ -117,7 +116,17 @@ def rank_unannotated(job: RetrainJob, model: Path, token: str) -> dict[str, Any]
 
 
 def run(job: RetrainJob) -> dict[str, Any]:
-    """Pull, build, train, compare; returns the result (also written to the job folder)."""
+    """Pull, build, train, compare; returns the result (also written to the job folder).
+
+    The whole run holds the versions folder's retraining lock: a run left going by a killed server and a
+    run of the restarted one never pull, number or stage versions at once (the second is refused, naming
+    the first's pid).
+    """
+    with VersionStore(job.model_dir, job.versions_root).retraining():
+        return _run_locked(job)
+
+
+def _run_locked(job: RetrainJob) -> dict[str, Any]:
     from stancekit.studio.client import StudioClient
     from stancekit.studio.dataset import DatasetBuildConfig, build_dataset
     from stancekit.studio.pull import PullConfig, pull, slug

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -18,12 +19,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from stancekit.errors import ConfigError, StanceKitError
 from stancekit.io import atomic_write
 from stancekit.serve.retrain import ERROR_FILE, JOB_FILE, LOG_FILE, RESULT_FILE, TOKEN_ENV, RetrainJob
 from stancekit.serve.config import TrainingSettings
 from stancekit.serve.versions import Version, VersionStore
+from stancekit.studio.connection import URL_ENV
+from stancekit.studio.server import is_healthy
 
 
 @dataclass
@@ -33,12 +37,32 @@ class StudioLink:
     url: str = ""
     token: str = field(default="", repr=False)
     fixed_url: bool = False  # --studio-url given: /setup's hostname does not replace it
+    url_flag: str = "--studio-url"  # serve's option that fixes the URL (named in errors)
 
     def update(self, hostname: Any, access_token: Any) -> None:
         if isinstance(hostname, str) and hostname.startswith(("http://", "https://")) and not self.fixed_url:
             self.url = hostname.rstrip("/")
         if isinstance(access_token, str) and access_token:
             self.token = access_token
+
+    def resolve(self) -> tuple[str, str, str]:
+        """(URL, token, where the URL came from) for a retraining run; ConfigError saying how to connect."""
+        if self.url:
+            url, source = self.url, self.url_flag if self.fixed_url else "Label Studio's /setup"
+        else:
+            url, source = os.environ.get(URL_ENV, "").strip().rstrip("/"), f"${URL_ENV}"
+        connect = (f"connect this backend from Label Studio (Settings > Model; it sends its address and a token), "
+                   f"or start stancekit serve with {self.url_flag} URL")
+        if not url:
+            raise ConfigError(f"no Label Studio address known to pull the labels from; {connect}")
+        parsed = urlparse(url)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ConfigError(f"{source} gives {url!r}, not a Label Studio URL like http://127.0.0.1:8080; {connect}")
+        token = self.token or os.environ.get(TOKEN_ENV, "")
+        if not token:
+            raise ConfigError(f"no Label Studio API token to pull the labels from {url} with; connect this backend "
+                              f"from Label Studio (its /setup sends one) or set {TOKEN_ENV} where stancekit serve runs")
+        return url, token, source
 
 
 def _tail(path: Path, lines: int = 5) -> str:
@@ -61,6 +85,7 @@ class Retrainer:
         self._active = False  # a loop thread owns the runs (set and cleared under the lock)
         self._process: subprocess.Popen | None = None
         self._pending: str | None = None  # the project title of the run to start next
+        self._stopped = False  # the server is shutting down: no child starts or outlives it
         self._counts: dict[str, int] = {}
         self._state: dict[str, Any] = {"state": "idle", "runs": 0, "last_error": None,
                                        "last_result": None, "started": None, "pid": None}
@@ -73,6 +98,12 @@ class Retrainer:
         """Start a run, or mark one more after the current one: 'started' or 'queued'."""
         if not project_title:
             raise ConfigError("the training request named no project (expected the webhook's project.title)")
+        try:
+            self.studio.resolve()
+        except ConfigError as err:  # refused before any run (and any job folder): /health shows it too
+            with self._lock:
+                self._state["last_error"] = f"retraining for project {project_title!r} not started: {err}"
+            raise
         with self._lock:
             self._pending = project_title
             if self._active:
@@ -102,7 +133,7 @@ class Retrainer:
     def stop(self) -> None:
         """Stop a running child (server shutdown)."""
         with self._lock:
-            self._pending = None
+            self._pending, self._stopped = None, True
             process = self._process
         if process is not None and process.poll() is None:
             process.terminate()
@@ -111,7 +142,7 @@ class Retrainer:
         while True:
             with self._lock:
                 title, self._pending = self._pending, None
-                if title is None:
+                if title is None or self._stopped:
                     self._active = False
                     self._state.update(state="idle", pid=None)
                     return
@@ -119,7 +150,11 @@ class Retrainer:
                     timespec="seconds"), runs=self._state["runs"] + 1)
             try:
                 result = self._run_one(title)
-            except (StanceKitError, OSError, ValueError, KeyError) as err:  # the served model stays; /health tells
+            # Any error, expected or not: this thread owns the runs, and dying here would leave the server
+            # 'running' forever. The served model stays; /health tells (and an unexpected one's traceback is logged).
+            except Exception as err:
+                if not isinstance(err, (StanceKitError, OSError)):
+                    logging.getLogger(__name__).exception("retraining for project %r failed", title)
                 with self._lock:
                     self._state["last_error"] = str(err) if isinstance(err, StanceKitError) else \
                         f"retraining for project {title!r} failed: {type(err).__name__}: {err}"
@@ -129,19 +164,27 @@ class Retrainer:
 
     def _run_one(self, title: str) -> dict[str, Any]:
         served = self.served()
+        try:
+            url, token, source = self.studio.resolve()
+        except ConfigError as err:
+            raise ConfigError(f"retraining for project {title!r} not started: {err}") from None
+        if not is_healthy(url, timeout=5.0):
+            raise ConfigError(f"retraining for project {title!r} not started: no Label Studio answers at {url} "
+                              f"(from {source}); start it, or point the backend at it (connect it from Label Studio, "
+                              f"or start stancekit serve with {self.studio.url_flag} URL)")
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
         job_dir = self.store.root / "jobs" / stamp
-        job_dir.mkdir(parents=True, exist_ok=True)
-        job = RetrainJob(studio_url=self.studio.url or os.environ.get("LABEL_STUDIO_URL", ""), project_title=title,
+        job = RetrainJob(studio_url=url, project_title=title,
                          model_dir=self.store.model_dir, versions_root=self.store.root, served_version=served.name,
                          served_path=served.path, job_dir=job_dir, actors=self.actors,
                          held_out=self.settings.held_out, epochs=self.settings.epochs,
                          max_steps=self.settings.max_steps, batch_size=self.settings.batch_size,
                          threads=self.settings.threads)
+        job_dir.mkdir(parents=True)  # only once the job is known to be valid: no empty job folders
         with atomic_write(job_dir / JOB_FILE) as handle:
             json.dump(job.to_json(), handle, indent=2)
         env = dict(os.environ)
-        env[TOKEN_ENV] = self.studio.token or os.environ.get(TOKEN_ENV, "")
+        env[TOKEN_ENV] = token
         env.setdefault("HF_HUB_OFFLINE", "1")
         log_path = job_dir / LOG_FILE
         started = time.perf_counter()
@@ -152,6 +195,8 @@ class Retrainer:
         with self._lock:
             self._process = process
             self._state["pid"] = process.pid
+            if self._stopped:  # stop() ran between the check and the start
+                process.terminate()
         code = process.wait()
         with self._lock:
             self._process = None
