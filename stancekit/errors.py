@@ -17,6 +17,18 @@ class ConfigError(StanceKitError):
     """A job configuration (options, flags) is invalid."""
 
 
+class PathError(ConfigError):
+    """A path argument is not what its option expects (checked before any work: see stancekit.paths)."""
+
+    def __init__(self, path: str | Path, option: str, reason: str, *, hint: str = ""):
+        self.path = str(path)
+        self.option = option
+        self.reason = reason
+        self.hint = hint
+        message = f"{option} {self.path}: {reason}" if option else f"{self.path}: {reason}"
+        super().__init__(f"{message} ({hint})" if hint else message)
+
+
 class InputError(StanceKitError):
     """A coverage file or record cannot be read.
 

@@ -13,6 +13,7 @@ from tqdm import tqdm
 from stancekit.actors import ActorDictionary, DictionaryMatcher
 from stancekit.errors import ConfigError, InputError
 from stancekit.io import write_jsonl
+from stancekit.options import ACTORS, INPUTS, SKIP_BAD, STDOUT_OR_FILE, check_fields, option
 from stancekit.pipeline import iter_sentences, roll_up
 from stancekit.readers import iter_documents
 from stancekit.records import Document, Sentence
@@ -22,23 +23,21 @@ from stancekit.records import Document, Sentence
 class ExtractConfig:
     """What to read, which actors to find, and where to write sentence records."""
 
-    inputs: list[Path]
-    actors: Path | None = None
-    output: Path | None = None
-    skip_bad: bool = False
-    roll_up: bool = False
-    only_with_mentions: bool = False
+    inputs: list[Path] = INPUTS()
+    actors: Path | None = ACTORS(None)
+    output: Path | None = STDOUT_OR_FILE(None)
+    skip_bad: bool = SKIP_BAD(False)
+    roll_up: bool = option(False, help="Attribute each mention to the top of its actor's parent chain (Putin -> "
+                           "Russia).", flags=("--roll-up",))
+    only_with_mentions: bool = option(False, help="Drop sentences without actors.", flags=("--only-with-mentions",))
 
     def __post_init__(self) -> None:
-        self.inputs = [Path(p) for p in self.inputs]
         if not self.inputs:
             raise ConfigError("no input given: expected one or more files or folders of coverage")
-        if self.actors is not None:
-            self.actors = Path(self.actors)
-        elif self.roll_up or self.only_with_mentions:
+        check_fields(self)
+        if self.actors is None and (self.roll_up or self.only_with_mentions):
             raise ConfigError("--roll-up and --only-with-mentions need an actor dictionary (--actors FILE)")
         if self.output is not None:
-            self.output = Path(self.output)
             if self.output.resolve() in {p.resolve() for p in self.inputs}:
                 raise ConfigError(f"output {self.output} is also an input; choose another output path")
 

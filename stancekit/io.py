@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from stancekit.errors import InputError, OutputError
+from stancekit.paths import open_input
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -39,6 +40,8 @@ def output_errors(path: str | Path) -> Iterator[None]:
     """Turn an OSError raised while writing ``path`` into an OutputError naming it."""
     try:
         yield
+    except BrokenPipeError:  # standard output's reader left (`| head`): the command line stops quietly
+        raise
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise OutputError(path, reason, hint=_HINTS.get(exc.errno or 0, "")) from None
@@ -223,9 +226,11 @@ def read_numbered_jsonl(path: str | Path, *, whole_lines: bool = False) -> Itera
     """
     path = Path(path)
     try:
-        handle = path.open("rb")
+        handle = open_input(path)
     except FileNotFoundError:
         raise InputError(path, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(path, "a folder, not a file", hint="expected a JSONL file") from None
     with handle:
         for line_no, raw in enumerate(handle, start=1):
             try:

@@ -22,7 +22,7 @@ SEED_ARTICLE = Path(__file__).resolve().parent.parent / "seeds" / "000_cae259164
 def push_seed(studio, title: str, model: Path, actors: Path) -> str:
     """The seed article pushed with the tiny model's pre-annotations (label stream: Sequential sampling)."""
     with studio.client() as admin:
-        summary = push(PushConfig(project=title, inputs=[SEED_ARTICLE], actors=actors, models=[model]), admin,
+        summary = push(PushConfig(project=title, inputs=[SEED_ARTICLE], actors=actors, model=model), admin,
                        quiet=True)
     assert summary.pushed >= 8
     return title

@@ -251,12 +251,13 @@ def test_a_stancekit_folder_is_a_warm_start_base(tiny_stance_model_dir: Path, ti
 def test_a_version_retrained_by_the_serve_backend_lists_its_files(fixture: str, request: pytest.FixtureRequest,
                                                                   tmp_path: Path) -> None:
     """The backend swaps in folders written by its retraining step: they are listed and checked like any other."""
+    from stancekit.serve.config import TrainingSettings
     from stancekit.serve.retrain import RetrainJob, train_version
 
     served = request.getfixturevalue(fixture)
     job = RetrainJob(studio_url="http://localhost:9", project_title="p", model_dir=served,
                      versions_root=tmp_path / "versions", served_version=served.name, served_path=served,
-                     job_dir=tmp_path / "job", max_steps=2, batch_size=8, threads=1)
+                     job_dir=tmp_path / "job", training=TrainingSettings(max_steps=2, batch_size=8, threads=1))
     retrained = train_version(job, SEED_GOLD, tmp_path / "r1")
     assert manifest_of(retrained)["files"] == describe_files(retrained)
     assert load_model(retrained, CPU).name.startswith("r1@")

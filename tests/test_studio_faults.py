@@ -132,7 +132,7 @@ def test_push_with_a_trained_model_prefills_stance_with_scores(studio, baseline_
     title = f"model push {secrets.token_hex(3)}"
     with studio.client() as admin:
         push(PushConfig(project=title, inputs=[coverage], actors=seed_actors_path,
-                        models=[baseline_stance_model_dir]), admin, quiet=True)
+                        model=baseline_stance_model_dir), admin, quiet=True)
         project = admin.find_project(title)
         assert project["model_version"].startswith("dictionary+baseline-stance@")
         task = next(admin.iter_tasks(project["id"]))

@@ -24,40 +24,15 @@ from typing import Any
 
 import numpy as np
 
-from stancekit.active import DEFAULT_STRATEGY, StrategyName
-from stancekit.active.strategies import STRATEGIES, certainty, make_strategy, spread_over_documents
+from stancekit.active import DEFAULT_STRATEGY
+from stancekit.active.options import RankConfig
+from stancekit.active.strategies import certainty, make_strategy, spread_over_documents
 from stancekit.errors import ConfigError
 from stancekit.records import Mention, Sentence
 from stancekit.studio.client import StudioClient
 from stancekit.studio.tasks import prediction
 
 UNCERTAINTY_SAMPLING = "Uncertainty sampling"  # Label Studio's Project.UNCERTAINTY
-
-
-@dataclass
-class RankConfig:
-    """Which project's open tasks to rank with which model and strategy, and whether to apply the order."""
-
-    project: str
-    model: Path
-    strategy: StrategyName = DEFAULT_STRATEGY
-    spread_documents: bool = False
-    limit: int | None = None
-    apply: bool = False
-    actors: Path | None = None
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        self.project = self.project.strip()
-        if not self.project:
-            raise ConfigError("no project title given: pass --project with the Label Studio project's title")
-        self.model = Path(self.model)
-        if self.strategy not in STRATEGIES:
-            raise ConfigError(f"unknown strategy {self.strategy!r}: expected one of {', '.join(STRATEGIES)}")
-        if self.limit is not None and self.limit < 1:
-            raise ConfigError(f"--limit must be at least 1, found {self.limit}")
-        if self.actors is not None:
-            self.actors = Path(self.actors)
 
 
 @dataclass

@@ -58,5 +58,5 @@ def quick_stance_model(config: QuickModelConfig) -> Predictor:
                 return load_model(config.output)
         except ConfigError as err:  # a damaged folder (ModelError) or an old label scheme
             print(f"retraining the demo model: {err}", file=sys.stderr)
-    train(TrainConfig(data=config.sources, output=config.output, model="baseline", progress=False))
+    train(TrainConfig(data=config.sources, output=config.output, kind="baseline", progress=False))
     return load_model(config.output)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -21,18 +20,19 @@ from typing import Any
 
 from stancekit.errors import ConfigError, StanceKitError
 from stancekit.io import atomic_write
-from stancekit.serve.retrain import ERROR_FILE, JOB_FILE, LOG_FILE, RESULT_FILE, TOKEN_ENV, RetrainJob
 from stancekit.serve.config import TrainingSettings
+from stancekit.serve.retrain import ERROR_FILE, JOB_FILE, LOG_FILE, RESULT_FILE, RetrainJob
 from stancekit.serve.versions import Version, VersionStore
+from stancekit.studio.connection import known_studio_url, studio_token, token_environment
 
 
 @dataclass
 class StudioLink:
-    """Where Label Studio is and the token to read it with (from /setup, else the environment)."""
+    """Where Label Studio is and the token to read it with (from /setup, else stancekit.studio.connection's)."""
 
     url: str = ""
     token: str = field(default="", repr=False)
-    fixed_url: bool = False  # --studio-url given: /setup's hostname does not replace it
+    fixed_url: bool = False  # --url given: /setup's hostname does not replace it
 
     def update(self, hostname: Any, access_token: Any) -> None:
         if isinstance(hostname, str) and hostname.startswith(("http://", "https://")) and not self.fixed_url:
@@ -131,17 +131,13 @@ class Retrainer:
         served = self.served()
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
         job_dir = self.store.root / "jobs" / stamp
-        job_dir.mkdir(parents=True, exist_ok=True)
-        job = RetrainJob(studio_url=self.studio.url or os.environ.get("LABEL_STUDIO_URL", ""), project_title=title,
+        job = RetrainJob(studio_url=known_studio_url(self.studio.url or None) or "", project_title=title,
                          model_dir=self.store.model_dir, versions_root=self.store.root, served_version=served.name,
-                         served_path=served.path, job_dir=job_dir, actors=self.actors,
-                         held_out=self.settings.held_out, epochs=self.settings.epochs,
-                         max_steps=self.settings.max_steps, batch_size=self.settings.batch_size,
-                         threads=self.settings.threads)
+                         served_path=served.path, job_dir=job_dir, actors=self.actors, training=self.settings)
+        job_dir.mkdir(parents=True, exist_ok=True)  # only for a job that can run (it has an address)
         with atomic_write(job_dir / JOB_FILE) as handle:
             json.dump(job.to_json(), handle, indent=2)
-        env = dict(os.environ)
-        env[TOKEN_ENV] = self.studio.token or os.environ.get(TOKEN_ENV, "")
+        env = token_environment(studio_token(self.studio.token or None))
         env.setdefault("HF_HUB_OFFLINE", "1")
         log_path = job_dir / LOG_FILE
         started = time.perf_counter()

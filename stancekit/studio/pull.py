@@ -26,13 +26,17 @@ from tqdm import tqdm
 from stancekit.actors import ActorDictionary
 from stancekit.errors import ConfigError
 from stancekit.io import atomic_write, file_sha256, write_jsonl
+from stancekit.options import ACTORS, OUTPUT_DIR, PROJECT, check_fields, nested, option
+from stancekit.paths import PathRule
 from stancekit.studio.client import StudioClient, StudioError
+from stancekit.studio.connection import StudioConnection
 from stancekit.studio.parse import ParsedExport, parse_export
 
 TASKS_FILE = "tasks.jsonl"
 ANNOTATIONS_FILE = "annotations.jsonl"
 UNKNOWN_FILE = "unknown-actors.jsonl"
 MANIFEST_FILE = "stancekit-pull.json"
+PULLED = PathRule("folder", "a folder written by `stancekit ls pull` (tasks.jsonl, annotations.jsonl)")
 
 
 def slug(title: str) -> str:
@@ -44,16 +48,30 @@ def slug(title: str) -> str:
 class PullConfig:
     """Which project to export, where to keep it, and the dictionary for annotator-added spans."""
 
-    project: str
-    out_dir: Path | None = None  # default: datasets/<slug of project>
-    actors: Path | None = None
+    project: str = PROJECT()
+    out_dir: Path | None = OUTPUT_DIR(None)  # default: datasets/<slug of project>
+    actors: Path | None = ACTORS(None)
+    studio: StudioConnection = nested(StudioConnection)
 
     def __post_init__(self) -> None:
         if not self.project.strip():
             raise ConfigError("no project given: expected the Label Studio project title")
-        self.out_dir = Path(self.out_dir) if self.out_dir is not None else Path("datasets") / slug(self.project)
-        if self.actors is not None:
-            self.actors = Path(self.actors)
+        check_fields(self)
+        if self.out_dir is None:
+            self.out_dir = Path("datasets") / slug(self.project)
+
+
+@dataclass
+class ParseConfig:
+    """Which saved export to parse again (offline), into which folder, with which dictionary."""
+
+    export: Path = option(help="A saved full JSON export (raw/export-*.json of a pulled folder).", argument=True,
+                          metavar="FILE", path=PathRule("file", "a full JSON export of Label Studio", stream=True))
+    out_dir: Path = OUTPUT_DIR()
+    actors: Path | None = ACTORS(None)
+
+    def __post_init__(self) -> None:
+        check_fields(self)
 
 
 @dataclass

@@ -13,11 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from stancekit.actors import ActorDictionary
+from stancekit.deprecation import deprecated
 from stancekit.errors import ConfigError
 from stancekit.extract import ExtractConfig, ExtractSummary, iter_records
+from stancekit.options import ACTORS, INPUTS, MODEL, PROJECT, SENTIMENT_MODEL, SKIP_BAD, Range, check_fields, nested, option
 from stancekit.records import Sentence
 from stancekit.studio.client import StudioClient
 from stancekit.studio.config import LabelingConfig
+from stancekit.studio.connection import StudioConnection
 from stancekit.studio.tasks import (DICTIONARY_VERSION, MODEL_ANSWERS_FIELD, model_answers, prediction, task_data,
                                    with_context)
 
@@ -26,31 +29,34 @@ from stancekit.studio.tasks import (DICTIONARY_VERSION, MODEL_ANSWERS_FIELD, mod
 class PushConfig:
     """Which coverage goes to which project, pre-annotated how, in batches of what size."""
 
-    project: str
-    inputs: list[Path]
-    actors: Path
-    models: list[Path] = field(default_factory=list)
-    overlap: int = 1
-    batch_size: int = 500
-    skip_bad: bool = False
-    prefill: bool = True  # False: pre-annotate only the actor spans; the models' answers stay hidden in the task
+    inputs: list[Path] = INPUTS()
+    actors: Path = ACTORS()
+    project: str = PROJECT()
+    model: Path | None = MODEL(None)
+    sentiment_model: Path | None = SENTIMENT_MODEL(None)
+    prefill: bool = option(True, help="Pre-fill the models' answers (stance per span, sentiment), or pre-annotate "
+                           "only the actor spans and keep the answers hidden (the agreement report then shows how "
+                           "often annotators, unprompted, gave the model's answer).", flags=("--prefill/--spans-only",))
+    overlap: int = option(1, help="Annotations wanted per task (Label Studio maximum_annotations).", range=Range(min=1))
+    batch_size: int = option(500, help="Tasks per import request.", range=Range(min=1, max=10_000))
+    skip_bad: bool = SKIP_BAD(False)
+    studio: StudioConnection = nested(StudioConnection)
 
     def __post_init__(self) -> None:
         self.project = self.project.strip()
         if len(self.project) < 3 or len(self.project) > 50:
             raise ConfigError(f"project title must have 3-50 characters (a Label Studio limit), found {self.project!r}")
-        self.inputs = [Path(p) for p in self.inputs]
         if not self.inputs:
             raise ConfigError("no coverage given: expected one or more files or folders")
-        self.actors = Path(self.actors)
-        self.models = [Path(p) for p in self.models]
+        check_fields(self)
         if not self.prefill and not self.models:
             raise ConfigError("--spans-only keeps a model's answers out of the tasks, but no --model was given: "
                               "without a model only the actor spans are pre-annotated anyway; drop --spans-only")
-        if self.overlap < 1:
-            raise ConfigError(f"overlap (annotations wanted per task) must be >= 1, found {self.overlap}")
-        if not 1 <= self.batch_size <= 10_000:
-            raise ConfigError(f"batch size must be 1-10000 tasks, found {self.batch_size}")
+
+    @property
+    def models(self) -> list[Path]:
+        """The stance and sentiment model folders given."""
+        return [p for p in (self.model, self.sentiment_model) if p is not None]
 
 
 @dataclass
@@ -112,16 +118,20 @@ def import_new(client: StudioClient, project_id: int, tasks: Iterable[dict[str, 
 class ModelAnswers:
     """Stance and/or sentiment answers from trained stancekit models, for pre-annotation."""
 
-    def __init__(self, paths: list[Path]):
+    def __init__(self, stance: Path | None, sentiment: Path | None):
         from stancekit.models import load_model
 
         self.stance = self.sentiment = None
-        for path in paths:
+        for path, wanted in ((stance, "stance"), (sentiment, "sentiment")):
+            if path is None:
+                continue
             model = load_model(path)
-            slot = "stance" if model.task == "stance" else "sentiment"
-            if getattr(self, slot) is not None:
-                raise ConfigError(f"two {slot} models given ({path} and another); give at most one per task")
-            setattr(self, slot, model)
+            if model.task != wanted:  # `ls push -m STANCE -m SENTIMENT` in either order, until 0.3
+                deprecated(f"{path} is a {model.task} model given as the {wanted} model; pass the stance model with "
+                           "--model and the sentiment model with --sentiment-model")
+            if getattr(self, model.task) is not None:
+                raise ConfigError(f"two {model.task} models given ({path} and another); give at most one per task")
+            setattr(self, model.task, model)
         names = [m.name for m in (self.stance, self.sentiment) if m is not None]
         self.version = "+".join([DICTIONARY_VERSION, *names])
 
@@ -179,7 +189,7 @@ def push(config: PushConfig, client: StudioClient, *, quiet: bool = False) -> Pu
     """Run the push job against a connected client; returns what was pushed and skipped."""
     dictionary = ActorDictionary.load(config.actors)
     labeling = LabelingConfig(dictionary)
-    answers = ModelAnswers(config.models) if config.models else None
+    answers = ModelAnswers(config.model, config.sentiment_model) if config.models else None
     version = answers.version if answers is not None and config.prefill else DICTIONARY_VERSION
     summary = PushSummary()
     requests_before = client.requests

@@ -21,6 +21,7 @@ from typing import IO, Any, Protocol
 
 from stancekit.errors import ConfigError, InputError
 from stancekit.io import atomic_write, dumps, truncated
+from stancekit.paths import PathRule
 
 
 class OutputFormat(Protocol):
@@ -144,6 +145,9 @@ def join_chunk_files(fmt: OutputFormat, chunks: Sequence[Path], output: Path, *,
         fmt.join(chunks, handle)
 
 
+TAGGED = PathRule("file", f"the output of `stancekit tag` ({', '.join(FORMATS)})")
+
+
 def iter_tagged(path: str | Path) -> Iterator[dict[str, Any]]:
     """Read tagged sentence records back from a ``.jsonl``, ``.csv`` or ``.parquet`` output.
 
@@ -152,9 +156,7 @@ def iter_tagged(path: str | Path) -> Iterator[dict[str, Any]]:
     malformed row or record and a sentence that occurs twice (the same output concatenated
     twice) are InputErrors naming the file and line (Parquet: row).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "no such file", hint="expected the output of `stancekit tag`")
+    path = TAGGED.check(path, option="")
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
         from stancekit.io import read_numbered_jsonl
