@@ -7,7 +7,6 @@ A write that fails (read-only folder, full disk, no permission) raises
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import json
 import os
@@ -20,19 +19,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from stancekit.errors import InputError, OutputError
-from stancekit.paths import open_input
+from stancekit.paths import WRITE_HINTS, open_input
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 FILE_MODE = 0o666 & ~_UMASK  # the mode open() gives a new file under this process's umask
 
-_HINTS = {
-    errno.ENOSPC: "the disk is full; free space and re-run",
-    errno.EDQUOT: "the disk quota is exceeded; free space and re-run",
-    errno.EROFS: "the file system is read-only; choose an output on a writable one",
-    errno.EACCES: "permission denied; choose an output folder you may write to",
-    errno.EPERM: "permission denied; choose an output folder you may write to",
-}
 
 
 @contextlib.contextmanager
@@ -44,7 +36,7 @@ def output_errors(path: str | Path) -> Iterator[None]:
         raise
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        raise OutputError(path, reason, hint=_HINTS.get(exc.errno or 0, "")) from None
+        raise OutputError(path, reason, hint=WRITE_HINTS.get(exc.errno or 0, "")) from None
 
 
 @contextlib.contextmanager

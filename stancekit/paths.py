@@ -30,6 +30,13 @@ from stancekit.errors import PathError
 
 PathKind = Literal["file", "folder", "file-or-folder", "output-file", "output-folder"]
 FIFO_NOTICE_SECONDS = 1.0  # how long a reader waits on a silent pipe before it says so
+WRITE_HINTS = {  # what to do when an output cannot be written (stancekit.io uses them too)
+    errno.ENOSPC: "the disk is full; free space and re-run",
+    errno.EDQUOT: "the disk quota is exceeded; free space and re-run",
+    errno.EROFS: "the file system is read-only; choose an output on a writable one",
+    errno.EACCES: "permission denied; choose an output folder you may write to",
+    errno.EPERM: "permission denied; choose an output folder you may write to",
+}
 
 
 @dataclass(frozen=True)
@@ -115,10 +122,10 @@ def _writable_ancestor(path: Path, option: str, what: str) -> None:
         parent = parent.parent
     if not stat.S_ISDIR(st.st_mode):
         raise PathError(path, option, f"{parent} is {_describe(st.st_mode)}, so no folder can be made there",
-                        hint=f"expected {what} in a folder")
+                        hint=f"expected {what} in a folder", output=True)
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise PathError(path, option, f"the folder {parent} may not be written (permission denied or read-only)",
-                        hint="choose an output in a folder you may write to")
+        code = errno.EROFS if os.statvfs(parent).f_flag & os.ST_RDONLY else errno.EACCES
+        raise PathError(path, option, os.strerror(code), hint=WRITE_HINTS[code], output=True)
 
 
 def _check_output(path: Path, rule: PathRule, option: str) -> None:
@@ -126,12 +133,13 @@ def _check_output(path: Path, rule: PathRule, option: str) -> None:
     if st is not None:
         mode = st.st_mode
         if rule.kind == "output-file" and not stat.S_ISREG(mode):
-            reason = f"{_describe(mode)}, not a file"
+            reason = f"it is {_describe(mode)}, not a file"
             hint = (f"outputs are written whole and moved into place; give a file path for {rule.what}"
                     + (" (or leave the option out to write to standard output)" if rule.stream else ""))
-            raise PathError(path, option, reason, hint=hint)
+            raise PathError(path, option, reason, hint=hint, output=True)
         if rule.kind == "output-folder" and not stat.S_ISDIR(mode):
-            raise PathError(path, option, f"{_describe(mode)}, not a folder", hint=f"expected {rule.what}")
+            raise PathError(path, option, f"it is {_describe(mode)}, not a folder", hint=f"expected {rule.what}",
+                            output=True)
     _writable_ancestor(path, option, rule.what)
 
 

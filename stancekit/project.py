@@ -102,7 +102,7 @@ def _value(path: Path, key: str, value: Any) -> Any:
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{path}: {key} must be a non-empty string, found {value!r}")
     if setting.kind == "path":
-        return path.parent / Path(value).expanduser()
+        return Path(os.path.normpath(path.parent / Path(value).expanduser()))
     return value.strip()
 
 

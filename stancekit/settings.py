@@ -75,8 +75,9 @@ class InitConfig:
         """The settings to write uncommented, paths relative to the file's folder."""
         here = self.output.absolute().parent
         values: dict[str, Any] = {}
-        if self.actors is not None:
-            values["actors"] = os.path.relpath(self.actors.absolute(), here)
+        if self.actors is not None:  # relative to the file when below its folder, so the project can move
+            relative = os.path.relpath(self.actors.absolute(), here)
+            values["actors"] = str(self.actors.absolute()) if relative.startswith("..") else relative
         if self.project is not None:
             values["label_studio.project"] = self.project
         if self.url is not None:

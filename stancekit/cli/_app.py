@@ -16,7 +16,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from stancekit.errors import StanceKitError
+from stancekit.errors import EXIT_ERROR, StanceKitError
 
 # Help texts are shown as written: no rich markup, so "[env ...]" or "stancekit[ray]" stay visible (and
 # `--help` does not import rich). Shell completion: --install-completion / --show-completion.
@@ -33,9 +33,9 @@ WORKFLOW = ("sentences", "mentions", "actors", "studio", "ls", "agreement", "dat
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-EXIT_ERROR = 1  # a StanceKitError: bad input, bad configuration, a failing service
-# typer uses exit code 2 for usage errors (unknown option, missing argument, a value not among the choices,
-# out of range, a path that is not what the option expects)
+# EXIT_ERROR (1): a StanceKitError: bad input, bad configuration, a path that is not what its option expects, a
+# failing service. typer uses exit code 2 for usage errors (unknown option, missing argument, a value not among
+# the choices or out of its range).
 
 
 class StanceKitCommand(TyperCommand):

@@ -22,6 +22,7 @@ import enum
 import functools
 import inspect
 import math
+import sys
 import types
 import typing
 from collections.abc import Callable, Iterator
@@ -30,7 +31,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from stancekit.errors import ConfigError, PathError
+from stancekit.errors import EXIT_ERROR, ConfigError, PathError
 from stancekit.options import Shared, check_value, option_name
 
 SETTINGS_ATTRIBUTE = "__stancekit_settings__"  # on a command's callback: {parameter name: project setting}
@@ -140,7 +141,11 @@ def _parser(f: dataclasses.Field, hint: Any) -> Callable[[Any], Any] | None:
 
 
 def _path_check(f: dataclasses.Field) -> Callable[..., Any] | None:
-    """The callback that checks a path value (given, or from the project file) before the command runs."""
+    """The callback that checks a path value (given, or from the project file) before the command runs.
+
+    A path that is not what the option expects is an error line and exit code 1, as when a job finds a bad
+    file (not a usage error: the command line itself was well formed).
+    """
     if f.metadata.get("path") is None:
         return None
 
@@ -153,9 +158,9 @@ def _path_check(f: dataclasses.Field) -> Callable[..., Any] | None:
             source = ""
             if str(ctx.get_parameter_source(param.name or "")).endswith("DEFAULT_MAP"):
                 project = ctx.meta.get(PROJECT_META)
-                source = f" (from the project file {project.source})" if project is not None else ""
-            hint = f" ({err.hint})" if err.hint else ""
-            raise typer.BadParameter(f"{err.path}: {err.reason}{hint}{source}") from None
+                source = f" (set in the project file {project.source})" if project is not None else ""
+            print(f"error: {err}{source}", file=sys.stderr)
+            raise typer.Exit(EXIT_ERROR) from None
 
     return check
 

@@ -37,7 +37,7 @@ def show_config(as_json: Annotated[bool, shared_option(JSON)] = False) -> None:
         print(json.dumps(settings_json(project, settings), indent=2, ensure_ascii=False))
         return
     print(f"project file: {project.path or 'none found here or above (`stancekit init` writes one)'}")
-    width = max(len(s.key) for s in settings)
-    for s in settings:
-        shown = "-" if s.value is None else s.value
-        print(f"{s.key:<{width}}  {shown}  ({s.source})")
+    rows = [(s.key, "-" if s.value is None else str(s.value), s.source) for s in settings]
+    widths = [max(len(row[i]) for row in rows) for i in (0, 1)]
+    for key, value, source in rows:
+        print(f"{key:<{widths[0]}}  {value:<{widths[1]}}  {source}")
