@@ -96,8 +96,6 @@ def rank_tasks(tasks: Sequence[dict[str, Any]], classifier: Any, *, strategy: st
                ) -> tuple[list[RankedTask], list[dict[str, Any]]]:
     """Rank ``tasks`` ({"id", "data"}) with a stance ``classifier``; returns the ranking and, in the same
     order, each task's pre-annotation (spans + stances) with ``score`` set to the queue score."""
-    if classifier.task != "stance":
-        raise ConfigError(f"{classifier.path} is a {classifier.task} model; ranking needs a stance model")
     sentences = [task_sentence(task, find_mentions) for task in tasks]
     probabilities = classifier.mention_probabilities(sentences)
     order = make_strategy(strategy, seed=seed).rank(probabilities)
@@ -137,10 +135,10 @@ def apply_ranking(client: StudioClient, project_id: int, predictions: Sequence[d
 
 
 def load_stance_model(path: Path) -> Any:
-    """The one place this package loads a model."""
+    """The one place this package loads a model (a sentiment model is refused at load)."""
     from stancekit.models import load_model
 
-    return load_model(path)
+    return load_model(path, task="stance")
 
 
 def rank(config: RankConfig, client: StudioClient) -> RankResult:

@@ -31,7 +31,7 @@ from stancekit.errors import ConfigError, StanceKitError
 from stancekit.models.manifest import MANIFEST
 from stancekit.serve.config import ServeConfig
 from stancekit.serve.controls import DEFAULT_CONTROLS, Controls, controls_from_config
-from stancekit.serve.predictor import Predictor, TaskError, load_classifier
+from stancekit.serve.predictor import Preannotator, TaskError, load_classifier
 from stancekit.serve.training import Retrainer, StudioLink
 from stancekit.serve.versions import Version, VersionStore
 
@@ -65,9 +65,9 @@ class Backend:
         self.retrainer = Retrainer(store=self.store, settings=config.training, studio=self.studio,
                                    actors=config.actors, served=lambda: self.version, on_version=self.switch)
 
-    def _predictor(self, version: Version) -> Predictor:
+    def _predictor(self, version: Version) -> Preannotator:
         stance = load_classifier(version.path, task="stance", options=self.config.inference)
-        return Predictor(stance, version=version.name, sentiment=self.sentiment, dictionary=self.dictionary)
+        return Preannotator(stance, version=version.name, sentiment=self.sentiment, dictionary=self.dictionary)
 
     def switch(self, version: Version) -> None:
         """Serve an accepted version: load it beside the current one, then swap (requests never wait)."""

@@ -22,9 +22,9 @@ import numpy as np
 
 from stancekit.active.strategies import certainty
 from stancekit.actors import ActorDictionary, DictionaryMatcher
-from stancekit.errors import ConfigError, StanceKitError
+from stancekit.errors import StanceKitError
 from stancekit.models import InferenceOptions, load_model
-from stancekit.models import Predictor as Model
+from stancekit.models import Predictor
 from stancekit.records import Mention, Sentence
 from stancekit.segment import NewsSegmenter
 from stancekit.serve.controls import Controls
@@ -36,12 +36,9 @@ class TaskError(StanceKitError):
     """A task in a /predict request cannot be read (what was expected, what was found)."""
 
 
-def load_classifier(path: Path, *, task: str, options: InferenceOptions) -> Model:
-    """The one place the backend loads a model folder."""
-    model = load_model(path, options)
-    if model.task != task:
-        raise ConfigError(f"{path} is a {model.task} model, expected a {task} model here")
-    return model
+def load_classifier(path: Path, *, task: str, options: InferenceOptions) -> Predictor:
+    """The one place the backend loads a model folder (a model of another task is refused at load)."""
+    return load_model(path, options, task=task)
 
 
 def prediction_certainty(stances: Sequence[dict[str, float]]) -> float:
@@ -75,10 +72,10 @@ def _given_mentions(raw: Any, text: str, where: str) -> tuple[Mention, ...]:
     return tuple(sorted(mentions, key=lambda m: (m.start, m.end)))
 
 
-class Predictor:
+class Preannotator:
     """Stance (and optional sentiment) models plus the actor dictionary, answering Label Studio tasks."""
 
-    def __init__(self, stance: Model, *, version: str, sentiment: Model | None = None,
+    def __init__(self, stance: Predictor, *, version: str, sentiment: Predictor | None = None,
                  dictionary: ActorDictionary | None = None):
         self.stance = stance
         self.sentiment = sentiment
