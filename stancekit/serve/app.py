@@ -30,7 +30,7 @@ from stancekit.actors import ActorDictionary
 from stancekit.errors import ConfigError, StanceKitError
 from stancekit.models.manifest import MANIFEST
 from stancekit.serve.config import ServeConfig
-from stancekit.serve.controls import DEFAULT_CONTROLS, Controls, controls_from_config
+from stancekit.studio.controls import DEFAULT_CONTROLS, Controls, controls_from_config
 from stancekit.serve.predictor import Preannotator, TaskError, load_classifier
 from stancekit.serve.training import Retrainer, StudioLink
 from stancekit.serve.versions import Version, VersionStore

@@ -5,7 +5,7 @@ a task imported by hand has only its text, so the actor dictionary (``--actors``
 the text is split into sentences (stancekit's news segmenter), each sentence's mentions are found
 by the dictionary matcher, and the stance model reads each sentence on its own. The result is
 exactly what ``ls push --model`` pre-annotates with (:func:`stancekit.studio.tasks.prediction`),
-moved into the project's own control names (:mod:`stancekit.serve.controls`).
+in the project's own control names (:mod:`stancekit.studio.controls`).
 
 ``score`` is certainty, low = label me first: the BreakingTies margin (top-1 minus top-2
 probability) of the sentence's least certain mention (:func:`prediction_certainty`).
@@ -27,9 +27,9 @@ from stancekit.models import InferenceOptions, load_model
 from stancekit.models import Predictor
 from stancekit.records import Mention, Sentence
 from stancekit.segment import NewsSegmenter
-from stancekit.serve.controls import Controls
 from stancekit.studio.config import OTHER_ACTOR
-from stancekit.studio.tasks import ACTOR_FIELD, SENTIMENT_FIELD, STANCE_FIELD, prediction
+from stancekit.studio.controls import Controls
+from stancekit.studio.tasks import prediction
 
 
 class TaskError(StanceKitError):
@@ -131,14 +131,9 @@ class Preannotator:
             stances = [stances[i] for _, i in kept] if stances is not None else None
         if sentiment is not None and controls.sentiment_values:
             sentiment = {k: v for k, v in sentiment.items() if k in controls.sentiment_values} or None
-        pred = prediction(sentence, model_version=self.version, stances=stances, sentiment=sentiment)
-        names = {ACTOR_FIELD: controls.actor, STANCE_FIELD: controls.stance, SENTIMENT_FIELD: controls.sentiment}
-        result = []
-        for item in pred["result"]:
-            if item["from_name"] == STANCE_FIELD and controls.stance_values \
-                    and item["value"]["choices"][0] not in controls.stance_values:
-                continue
-            result.append({**item, "from_name": names[item["from_name"]], "to_name": controls.text})
-        pred["result"] = result
+        pred = prediction(sentence, model_version=self.version, stances=stances, sentiment=sentiment, controls=controls)
+        if controls.stance_values:  # a stance the config does not offer is left out
+            pred["result"] = [item for item in pred["result"] if item["from_name"] != controls.stance
+                              or item["value"]["choices"][0] in controls.stance_values]
         pred["score"] = prediction_certainty(stances or [])
         return pred

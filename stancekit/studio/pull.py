@@ -4,6 +4,7 @@ Layout of ``datasets/<project>/``::
 
     raw/export-<UTC time>.json        the export, byte for byte as Label Studio sent it
     raw/export-<UTC time>.users.json  annotator ids -> e-mails at that time
+    raw/export-<UTC time>.config.xml  the project's labeling config then (its control names are read back)
     tasks.jsonl                       one sentence record per task, with its task_key
     annotations.jsonl                 annotation records (see stancekit.studio.parse)
     unknown-actors.jsonl              annotated spans the actor dictionary does not know
@@ -30,6 +31,7 @@ from stancekit.options import ACTORS, OUTPUT_DIR, PROJECT, check_fields, nested,
 from stancekit.paths import PathRule
 from stancekit.studio.client import StudioClient, StudioError
 from stancekit.studio.connection import StudioConnection
+from stancekit.studio.controls import DEFAULT_CONTROLS, Controls, controls_from_config
 from stancekit.studio.parse import ParsedExport, parse_export
 
 TASKS_FILE = "tasks.jsonl"
@@ -85,6 +87,11 @@ def users_path(raw: Path) -> Path:
     return raw.with_name(raw.stem + ".users.json")
 
 
+def config_path(raw: Path) -> Path:
+    """Where the project's labeling config is kept beside an export."""
+    return raw.with_name(raw.stem + ".config.xml")
+
+
 class SnapshotProgress:
     """The snapshot's build (time waited) and download (bytes) on stderr: tqdm bars, on a terminal only."""
 
@@ -114,9 +121,11 @@ class SnapshotProgress:
         self.close()
 
 
-def download(client: StudioClient, project_id: int, raw_dir: Path, *,
+def download(client: StudioClient, project: dict[str, Any], raw_dir: Path, *,
              progress: Callable[[str, float], None] | None = None) -> Path:
-    """Save the export verbatim (atomically: a killed download leaves no file) and the users map."""
+    """Save the export verbatim (atomically: a killed download leaves no file), the users map and the project's
+    labeling config."""
+    project_id = project["id"]
     raw_dir.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
     raw = raw_dir / f"export-{stamp}.json"
@@ -130,6 +139,9 @@ def download(client: StudioClient, project_id: int, raw_dir: Path, *,
         raise
     with atomic_write(users_path(raw)) as handle:
         json.dump({str(k): v for k, v in sorted(users.items())}, handle, indent=1)
+    if project.get("label_config"):
+        with atomic_write(config_path(raw)) as handle:
+            handle.write(project["label_config"])
     return raw
 
 
@@ -141,10 +153,21 @@ def read_users(raw: Path) -> dict[int, str]:
     return {int(k): v for k, v in json.loads(path.read_text(encoding="utf-8")).items()}
 
 
+def read_controls(raw: Path) -> Controls:
+    """The control names of the labeling config saved beside an export (stancekit's own when there is none)."""
+    path = config_path(raw)
+    if not path.is_file():
+        return DEFAULT_CONTROLS
+    try:
+        return controls_from_config(path.read_text(encoding="utf-8"))
+    except ConfigError as err:
+        raise ConfigError(f"{path}: {err}") from None
+
+
 def parse_saved(raw: Path, out_dir: Path, *, actors: Path | None = None) -> ParsedExport:
     """Parse a saved export and write tasks, annotation records, unknown actors and the manifest (atomically)."""
     dictionary = ActorDictionary.load(actors) if actors is not None else None
-    parsed = parse_export(raw, users=read_users(raw), dictionary=dictionary)
+    parsed = parse_export(raw, users=read_users(raw), dictionary=dictionary, controls=read_controls(raw))
     write_jsonl(parsed.tasks, out_dir / TASKS_FILE)
     write_jsonl(parsed.records, out_dir / ANNOTATIONS_FILE)
     write_jsonl(parsed.unknown_actors, out_dir / UNKNOWN_FILE)
@@ -183,6 +206,6 @@ def pull(config: PullConfig, client: StudioClient, *,
     if project is None:
         raise StudioError(f"no project titled {config.project!r} on {client.url}; check the title "
                           "(stancekit ls push creates it)")
-    raw = download(client, project["id"], config.out_dir / "raw", progress=progress)
+    raw = download(client, project, config.out_dir / "raw", progress=progress)
     parsed = parse_saved(raw, config.out_dir, actors=config.actors)
     return PullResult(raw, parsed, config.out_dir)

@@ -21,6 +21,7 @@ from stancekit.records import Sentence
 from stancekit.studio.client import StudioClient
 from stancekit.studio.config import LabelingConfig
 from stancekit.studio.connection import StudioConnection
+from stancekit.studio.controls import DEFAULT_CONTROLS, Controls, controls_from_config
 from stancekit.studio.tasks import (DICTIONARY_VERSION, MODEL_ANSWERS_FIELD, model_answers, prediction, task_data,
                                    with_context)
 
@@ -144,8 +145,10 @@ class ModelAnswers:
 
 
 def build_tasks(sentences: Iterable[Sentence], *, on_server: set[str], summary: PushSummary,
-                answers: ModelAnswers | None, batch_size: int, prefill: bool = True) -> Iterator[dict[str, Any]]:
-    """Tasks for the sentences with actors not yet on the server (model answers computed per batch).
+                answers: ModelAnswers | None, batch_size: int, prefill: bool = True,
+                controls: Controls = DEFAULT_CONTROLS) -> Iterator[dict[str, Any]]:
+    """Tasks for the sentences with actors not yet on the server (model answers computed per batch), in the
+    data key and control names of the project's labeling config (``controls``).
 
     With ``prefill`` the model's answers pre-fill the task; without, only the actor spans do. Either
     way the answers are kept in the task's data (``model_answers``) for the agreement report.
@@ -156,12 +159,14 @@ def build_tasks(sentences: Iterable[Sentence], *, on_server: set[str], summary: 
     def flush() -> Iterator[dict[str, Any]]:
         if answers is None:
             for sentence, data in pending:
-                yield {"data": data, "predictions": [prediction(sentence, model_version=DICTIONARY_VERSION)]}
+                yield {"data": data, "predictions": [prediction(sentence, model_version=DICTIONARY_VERSION,
+                                                                controls=controls)]}
         else:
             for (sentence, data), (stances, sentiment) in zip(pending, answers.answers([s for s, _ in pending])):
                 data[MODEL_ANSWERS_FIELD] = model_answers(answers.version, stances, sentiment, shown=prefill)
-                pred = (prediction(sentence, model_version=answers.version, stances=stances, sentiment=sentiment)
-                        if prefill else prediction(sentence, model_version=DICTIONARY_VERSION))
+                pred = (prediction(sentence, model_version=answers.version, stances=stances, sentiment=sentiment,
+                                   controls=controls)
+                        if prefill else prediction(sentence, model_version=DICTIONARY_VERSION, controls=controls))
                 yield {"data": data, "predictions": [pred]}
         pending.clear()
 
@@ -169,7 +174,7 @@ def build_tasks(sentences: Iterable[Sentence], *, on_server: set[str], summary: 
         if not sentence.mentions:
             continue
         summary.sentences += 1
-        data = task_data(sentence, before, after)
+        data = task_data(sentence, before, after, controls=controls)
         key = data["task_key"]
         if key in seen:
             summary.duplicates += 1
@@ -206,7 +211,8 @@ def push(config: PushConfig, client: StudioClient, *, quiet: bool = False) -> Pu
 
     summary.pushed = import_new(client, project["id"],
                                 build_tasks(sentences, on_server=skip, summary=summary, answers=answers,
-                                            batch_size=config.batch_size, prefill=config.prefill),
+                                            batch_size=config.batch_size, prefill=config.prefill,
+                                            controls=controls_from_config(labeling.xml())),
                                 batch_size=config.batch_size, progress=progress)
     summary.requests = client.requests - requests_before
     return summary
