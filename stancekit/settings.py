@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from stancekit.errors import ConfigError
-from stancekit.options import ACTORS, PROJECT, STUDIO_URL, check_fields, option
-from stancekit.paths import PathRule
+from stancekit.options import ACTORS, OUTPUT_FILE, PROJECT, STUDIO_URL, check_fields, option
 from stancekit.project import PROJECT_FILE, SETTINGS, ProjectFile, current_project, parse_project_file, template, tomllib
 from stancekit.studio.connection import TOKEN_ENV, URL_SETTING, studio_token, studio_url, url_and_source
 
@@ -59,8 +58,7 @@ def as_json(project: ProjectFile, settings: list[InForce]) -> dict[str, Any]:
 class InitConfig:
     """The project file ``stancekit init`` writes, and the values it sets (every other setting stays a comment)."""
 
-    output: Path = option(Path(PROJECT_FILE), help="The project file to write.", flags=("--output", "-o"),
-                          metavar="FILE", path=PathRule("output-file", "a project file (stancekit.toml)"))
+    output: Path = OUTPUT_FILE(Path(PROJECT_FILE))
     actors: Path | None = ACTORS(None, project_default=False)
     project: str | None = PROJECT(None, project_default=False)
     url: str | None = STUDIO_URL(None, show_default=False)

@@ -93,8 +93,18 @@ class StanceKitGroup(TyperGroup):
 
         groups = {name: set(getattr(cmd, "commands", {})) for name, cmd in self.commands.items()
                   if hasattr(cmd, "commands")}
-        args = rewrite(sys.argv[1:] if args is None else args, groups)
+        args = rewrite(sys.argv[1:] if args is None else args, groups, self._options_with_a_value)
         return super().main(args, *pos, **kwargs)
+
+    def _options_with_a_value(self, path: tuple[str, ...]) -> set[str]:
+        """The option strings of the command at ``path`` that take a value (``--actors``; not ``--skip-bad``)."""
+        command: Any = self
+        for name in path:
+            command = getattr(command, "commands", {}).get(name)
+            if command is None:
+                return set()
+        return {opt for param in command.params if param.param_type_name == "option" and not param.is_flag
+                for opt in (*param.opts, *param.secondary_opts)}
 
 
 app = typer.Typer(
