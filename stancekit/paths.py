@@ -56,10 +56,17 @@ class PathRule:
         return check_path(path, self, option=option)
 
 
-def _stat(path: Path, option: str, what: str) -> os.stat_result | None:
-    """``os.stat`` of the path (None when nothing is there); a link loop or a denied folder is a PathError."""
+def _stat(path: Path, option: str, what: str, *, output: bool = False) -> os.stat_result | None:
+    """``os.stat`` of the path (None when nothing is there); a link loop or a denied folder is a PathError.
+
+    For an output, a path below a file is "not there" too: the caller names the file in its way.
+    """
     try:
         return path.stat()
+    except NotADirectoryError:
+        if output:
+            return None
+        raise PathError(path, option, "a part of the path is a file, not a folder", hint=f"expected {what}") from None
     except FileNotFoundError:
         if path.is_symlink():
             raise PathError(path, option, f"a symbolic link to {os.readlink(path)!r}, which does not exist",
@@ -69,9 +76,6 @@ def _stat(path: Path, option: str, what: str) -> os.stat_result | None:
         if exc.errno == errno.ELOOP:
             raise PathError(path, option, "a symbolic-link loop (the link points back at itself)",
                             hint=f"expected {what}; fix or remove the link") from None
-        if exc.errno == errno.ENOTDIR:
-            raise PathError(path, option, "a part of the path is a file, not a folder",
-                            hint=f"expected {what}") from None
         if exc.errno == errno.EACCES:
             raise PathError(path, option, "permission denied (a folder on the way may not be read)",
                             hint=f"expected {what}") from None
@@ -116,7 +120,7 @@ def _writable_ancestor(path: Path, option: str, what: str) -> None:
     """The nearest existing folder above ``path`` must be a folder this process may write in."""
     parent = path.absolute().parent
     while True:
-        st = _stat(parent, option, what)
+        st = _stat(parent, option, what, output=True)
         if st is not None:
             break
         parent = parent.parent
@@ -129,7 +133,7 @@ def _writable_ancestor(path: Path, option: str, what: str) -> None:
 
 
 def _check_output(path: Path, rule: PathRule, option: str) -> None:
-    st = _stat(path, option, rule.what)
+    st = _stat(path, option, rule.what, output=True)
     if st is not None:
         mode = st.st_mode
         if rule.kind == "output-file" and not stat.S_ISREG(mode):

@@ -96,7 +96,7 @@ class StudioClient:
         except self._api_error as exc:
             if exc.status_code == 401 and not retried and self._refresh_access_token():
                 return self._run(call, retried=True)
-            if exc.status_code == 404:
+            if exc.status_code == 404 or (exc.status_code or 0) < 400:  # no such API, or an answer not its JSON
                 self._require_label_studio()
             raise self._refused(exc) from None
         except ValueError as exc:  # the SDK could not read the answer (HTML, not JSON; pydantic's errors too)
@@ -120,7 +120,7 @@ class StudioClient:
         except (self._transport_error, ValueError, AttributeError):
             release = None
         if not release:
-            raise StudioError(f"{self.url} is not a Label Studio: {failed} was not found there and "
+            raise StudioError(f"{self.url} is not a Label Studio: {failed} did not answer as Label Studio's API and "
                               f"GET /api/version has no Label Studio release; check --url / $LABEL_STUDIO_URL "
                               "(the server's base address, e.g. http://127.0.0.1:8080)") from None
 
