@@ -1,4 +1,5 @@
-"""The extraction job behind ``stancekit sentences`` and ``stancekit mentions``."""
+"""The extraction job behind ``stancekit sentences`` and ``stancekit mentions`` (light to import: the
+command line reads :class:`ExtractConfig`; the job's code loads when it runs)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tqdm import tqdm
+from typing import TYPE_CHECKING
 
-from stancekit.actors import ActorDictionary, DictionaryMatcher
 from stancekit.errors import ConfigError, InputError
-from stancekit.io import write_jsonl
 from stancekit.options import ACTORS, INPUTS, SKIP_BAD, STDOUT_OR_FILE, check_fields, option
-from stancekit.pipeline import iter_sentences, roll_up
-from stancekit.readers import iter_documents
-from stancekit.records import Document, Sentence
+
+if TYPE_CHECKING:
+    from stancekit.records import Document, Sentence
 
 
 @dataclass
@@ -53,6 +52,12 @@ class ExtractSummary:
 def iter_records(config: ExtractConfig, summary: ExtractSummary,
                  on_bad: Callable[[InputError], None] | None = None) -> Iterator[Sentence]:
     """Stream the sentence records the config asks for, counting into ``summary``."""
+    from tqdm import tqdm  # the job's code is imported when it runs: the command line only reads the config
+
+    from stancekit.actors import ActorDictionary, DictionaryMatcher
+    from stancekit.pipeline import iter_sentences, roll_up
+    from stancekit.readers import iter_documents
+
     dictionary = ActorDictionary.load(config.actors) if config.actors is not None else None
     matcher = DictionaryMatcher(dictionary) if dictionary is not None else None
 
@@ -79,6 +84,8 @@ def iter_records(config: ExtractConfig, summary: ExtractSummary,
 
 def extract(config: ExtractConfig, *, on_bad: Callable[[InputError], None] | None = None) -> ExtractSummary:
     """Run the job: write the records as JSONL (stdout when no output is set)."""
+    from stancekit.io import write_jsonl
+
     summary = ExtractSummary()
     if on_bad is None:
         on_bad = lambda err: print(f"skipped: {err}", file=sys.stderr)  # noqa: E731

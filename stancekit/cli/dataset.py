@@ -6,7 +6,7 @@ import sys
 
 from stancekit.cli._app import LEARN, cli_errors, command, command_group
 from stancekit.cli._options import config_command
-from stancekit.studio.dataset import DatasetBuildConfig
+from stancekit.studio.options import DatasetBuildConfig
 
 dataset_app = command_group("dataset", "Build gold datasets from pulled annotations.", panel=LEARN)
 

@@ -9,10 +9,7 @@ from typing import TYPE_CHECKING
 from stancekit.active.options import RankConfig
 from stancekit.cli._app import ANNOTATE, cli_errors, command, command_group
 from stancekit.cli._options import config_command
-from stancekit.studio.adjudicate import AdjudicateConfig
-from stancekit.studio.config import LabelingConfigOptions
-from stancekit.studio.pull import ParseConfig, PullConfig
-from stancekit.studio.push import PushConfig
+from stancekit.studio.options import AdjudicateConfig, LabelingConfigOptions, ParseConfig, PullConfig, PushConfig
 
 if TYPE_CHECKING:
     from stancekit.studio.parse import ParsedExport

@@ -116,7 +116,8 @@ def run(job: RetrainJob) -> dict[str, Any]:
     """Pull, build, train, compare; returns the result (also written to the job folder)."""
     from stancekit.studio.client import StudioClient
     from stancekit.studio.dataset import DatasetBuildConfig, build_dataset
-    from stancekit.studio.pull import PullConfig, pull, slug
+    from stancekit.studio.pull import PullConfig, pull
+    from stancekit.studio.pulled import slug
 
     started = time.perf_counter()
     store = VersionStore(job.model_dir, job.versions_root)

@@ -10,21 +10,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from stancekit.actors import ActorDictionary
 from stancekit.annotation.adjudication import answers_text, disputed_tasks
-from stancekit.annotation.gold import POLICIES, Policy, TaskAnswers, resolve
-from stancekit.errors import ConfigError
+from stancekit.annotation.gold import TaskAnswers, resolve
 from stancekit.io import read_jsonl
-from stancekit.options import ACTORS, PROJECT, check_fields, nested, option
 from stancekit.records import Mention
 from stancekit.studio.client import StudioClient
 from stancekit.studio.config import LabelingConfig
-from stancekit.studio.connection import StudioConnection
 from stancekit.studio.controls import DEFAULT_CONTROLS, Controls, controls_from_config
-from stancekit.studio.pull import ANNOTATIONS_FILE, PULLED, TASKS_FILE, pulled_actors, slug
+from stancekit.studio.options import AdjudicateConfig
+from stancekit.studio.pulled import ANNOTATIONS_FILE, TASKS_FILE
 from stancekit.studio.push import ensure_project, existing_keys, import_new
 from stancekit.studio.tasks import region_id, sentiment_result, span_result, stance_result
 
@@ -35,30 +32,6 @@ def adjudication_title(project: str) -> str:
     """The review project's title (Label Studio allows 50 characters)."""
     suffix = " adjudication"
     return project[: 50 - len(suffix)] + suffix
-
-
-@dataclass
-class AdjudicateConfig:
-    """Which pulled project to review, with which dictionary, under which dispute policy."""
-
-    project: str = PROJECT()
-    actors: Path | None = ACTORS(None)  # default: the dictionary the pull used (its manifest), if unchanged since
-    pulled_dir: Path | None = option(None, help="Folder written by `stancekit ls pull` (default: "
-                                     "datasets/<project>).", flags=("--pulled",), metavar="DIR", path=PULLED)
-    policy: Policy = option("all", help="all: every disagreement; ties: only units without a majority.")
-    batch_size: int = 500
-    studio: StudioConnection = nested(StudioConnection)
-
-    def __post_init__(self) -> None:
-        if self.policy not in POLICIES:
-            raise ConfigError(f"unknown dispute policy {self.policy!r}; expected one of {POLICIES}")
-        check_fields(self)
-        self.pulled_dir = self.pulled_dir if self.pulled_dir is not None else Path("datasets") / slug(self.project)
-        for name in (TASKS_FILE, ANNOTATIONS_FILE):
-            if not (self.pulled_dir / name).is_file():
-                raise ConfigError(f"{self.pulled_dir / name} not found; run stancekit ls pull --project "
-                                  f"{self.project!r} first")
-        self.actors = Path(self.actors) if self.actors is not None else pulled_actors(self.pulled_dir)
 
 
 @dataclass

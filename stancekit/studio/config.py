@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from markdown_it import MarkdownIt
@@ -14,7 +13,6 @@ from markdown_it import MarkdownIt
 from stancekit.actors import ActorDictionary
 from stancekit.errors import ConfigError
 from stancekit.labels import LabelScheme
-from stancekit.options import ACTORS, check_fields, option
 
 # package data: stancekit/templates/ links to annotate/, where the config and the guidelines are edited
 TEMPLATE_NAME = "labeling-config.xml"
@@ -94,18 +92,6 @@ class LabelingConfig:
     def instructions(self) -> str:
         """The guidelines as HTML, for the project's instructions page."""
         return MarkdownIt("commonmark").enable("table").render(template(GUIDELINES_NAME))
-
-
-@dataclass
-class LabelingConfigOptions:
-    """Which labeling config ``stancekit ls config`` prints: the dictionary's, for a project or its review."""
-
-    actors: Path = ACTORS()
-    adjudication: bool = option(False, help="The review project's config (stancekit ls adjudicate).",
-                                flags=("--adjudication",))
-
-    def __post_init__(self) -> None:
-        check_fields(self)
 
 
 def _choices(labels: tuple[str, ...], hotkeys: dict[str, str], *, indent: int) -> str:

@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import sys
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,43 +20,8 @@ from stancekit.annotation.gold import gold_records
 from stancekit.errors import ConfigError
 from stancekit.gold_dataset import SPLITS
 from stancekit.io import read_jsonl
-from stancekit.labels import LabelScheme
-from stancekit.options import OUTPUT_DIR, Range, check_fields, option
-from stancekit.studio.pull import ANNOTATIONS_FILE, PULLED, TASKS_FILE
-
-
-@dataclass
-class DatasetBuildConfig:
-    """Which pulled annotations (and adjudications) become which dataset folder, split how."""
-
-    annotations_dir: Path = option(help="Folder written by `stancekit ls pull` (tasks.jsonl, annotations.jsonl).",
-                                   argument=True, metavar="DIR", path=PULLED)
-    output: Path = OUTPUT_DIR()
-    adjudication_dir: Path | None = option(None, help="Folder pulled from the adjudication project; its answers "
-                                           "win.", flags=("--adjudication",), metavar="DIR", path=PULLED)
-    validation: float = option(0.1, help="Share of sentences for validation (whole documents).",
-                               range=Range(min=0, below=1))
-    test: float = option(0.1, help="Share of sentences for test (whole documents).", range=Range(min=0, below=1))
-    seed: int = option(13, help="Seed of the document order used for splitting.")
-    name: str = ""  # the dataset's name in its card and manifest (default: the output folder's name)
-    scheme: LabelScheme = field(default_factory=LabelScheme)
-
-    def __post_init__(self) -> None:
-        check_fields(self)
-        self.name = self.name or self.output.name
-        if not self.name or any(c in self.name for c in "/\\") or self.name.startswith("."):
-            raise ConfigError(f"dataset name must be a plain folder name, found {self.name!r}")
-        for folder in filter(None, (self.annotations_dir, self.adjudication_dir)):
-            for name in (TASKS_FILE, ANNOTATIONS_FILE):
-                if not (folder / name).is_file():
-                    raise ConfigError(f"{folder / name} not found; expected a folder written by stancekit ls pull")
-        if self.validation + self.test >= 1:
-            raise ConfigError(f"validation and test shares must leave room for train, found {self.validation} and "
-                              f"{self.test}")
-
-    @property
-    def out_dir(self) -> Path:
-        return self.output
+from stancekit.studio.options import DatasetBuildConfig
+from stancekit.studio.pulled import ANNOTATIONS_FILE, TASKS_FILE
 
 
 def split_documents(gold: list[dict[str, Any]], *, validation: float, test: float, seed: int) -> dict[str, str]:

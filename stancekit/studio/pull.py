@@ -1,14 +1,6 @@
 """``stancekit ls pull``: the full JSON export saved verbatim first, then parsed into records.
 
-Layout of ``datasets/<project>/``::
-
-    raw/export-<UTC time>.json        the export, byte for byte as Label Studio sent it
-    raw/export-<UTC time>.users.json  annotator ids -> e-mails at that time
-    raw/export-<UTC time>.config.xml  the project's labeling config then (its control names are read back)
-    tasks.jsonl                       one sentence record per task, with its task_key
-    annotations.jsonl                 annotation records (see stancekit.studio.parse)
-    unknown-actors.jsonl              annotated spans the actor dictionary does not know
-    stancekit-pull.json               which export was parsed, with which actor dictionary (path, sha256)
+The folder it writes (``datasets/<project>/`` by default) is described in :mod:`stancekit.studio.pulled`.
 """
 
 from __future__ import annotations
@@ -16,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,54 +18,11 @@ from tqdm import tqdm
 from stancekit.actors import ActorDictionary
 from stancekit.errors import ConfigError
 from stancekit.io import atomic_write, file_sha256, write_jsonl
-from stancekit.options import ACTORS, OUTPUT_DIR, PROJECT, check_fields, nested, option
-from stancekit.paths import PathRule
 from stancekit.studio.client import StudioClient, StudioError
-from stancekit.studio.connection import StudioConnection
 from stancekit.studio.controls import DEFAULT_CONTROLS, Controls, controls_from_config
+from stancekit.studio.options import PullConfig
 from stancekit.studio.parse import ParsedExport, parse_export
-
-TASKS_FILE = "tasks.jsonl"
-ANNOTATIONS_FILE = "annotations.jsonl"
-UNKNOWN_FILE = "unknown-actors.jsonl"
-MANIFEST_FILE = "stancekit-pull.json"
-PULLED = PathRule("folder", "a folder written by `stancekit ls pull` (tasks.jsonl, annotations.jsonl)")
-
-
-def slug(title: str) -> str:
-    """A folder name for a project title."""
-    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "project"
-
-
-@dataclass
-class PullConfig:
-    """Which project to export, where to keep it, and the dictionary for annotator-added spans."""
-
-    project: str = PROJECT()
-    out_dir: Path | None = OUTPUT_DIR(None)  # default: datasets/<slug of project>
-    actors: Path | None = ACTORS(None)
-    studio: StudioConnection = nested(StudioConnection)
-
-    def __post_init__(self) -> None:
-        if not self.project.strip():
-            raise ConfigError("no project given: expected the Label Studio project title")
-        check_fields(self)
-        if self.out_dir is None:
-            self.out_dir = Path("datasets") / slug(self.project)
-
-
-@dataclass
-class ParseConfig:
-    """Which saved export to parse again (offline), into which folder, with which dictionary."""
-
-    export: Path = option(help="A saved full JSON export (raw/export-*.json of a pulled folder).", argument=True,
-                          metavar="FILE", path=PathRule("file", "a full JSON export of Label Studio", stream=True))
-    out_dir: Path = OUTPUT_DIR()
-    actors: Path | None = ACTORS(None)
-
-    def __post_init__(self) -> None:
-        check_fields(self)
-
+from stancekit.studio.pulled import ANNOTATIONS_FILE, MANIFEST_FILE, TASKS_FILE, UNKNOWN_FILE
 
 @dataclass
 class PullResult:
@@ -177,26 +125,6 @@ def parse_saved(raw: Path, out_dir: Path, *, actors: Path | None = None) -> Pars
     with atomic_write(out_dir / MANIFEST_FILE) as handle:
         json.dump({"export": os.path.relpath(Path(raw).resolve(), here), "actors": used}, handle, indent=1)
     return parsed
-
-
-def pulled_actors(pulled_dir: Path) -> Path:
-    """The actor dictionary that the records in ``pulled_dir`` were parsed with, unchanged since."""
-    manifest = pulled_dir / MANIFEST_FILE
-    if not manifest.is_file():
-        raise ConfigError(f"{manifest} not found: {pulled_dir} was pulled by an older stancekit; pass --actors, "
-                          "or pull again")
-    used = json.loads(manifest.read_text(encoding="utf-8"))["actors"]
-    if used is None:
-        raise ConfigError(f"{pulled_dir} was pulled without an actor dictionary; pass --actors FILE (and pull "
-                          "again with it so that 'other' spans are mapped)")
-    path = Path(os.path.normpath(pulled_dir / used["path"]))
-    if not path.is_file():
-        raise ConfigError(f"the actor dictionary {path} that {pulled_dir} was pulled with is gone; pass --actors")
-    if file_sha256(path) != used["sha256"]:
-        raise ConfigError(f"the actor dictionary {path} changed since {pulled_dir} was pulled; pull again (or "
-                          f"stancekit ls parse the saved export with --actors {path}) so that the records match "
-                          "it, or pass --actors to use it as it is")
-    return path
 
 
 def pull(config: PullConfig, client: StudioClient, *,

@@ -16,48 +16,13 @@ from stancekit.actors import ActorDictionary
 from stancekit.deprecation import deprecated
 from stancekit.errors import ConfigError
 from stancekit.extract import ExtractConfig, ExtractSummary, iter_records
-from stancekit.options import ACTORS, INPUTS, MODEL, PROJECT, SENTIMENT_MODEL, SKIP_BAD, Range, check_fields, nested, option
 from stancekit.records import Sentence
 from stancekit.studio.client import StudioClient
 from stancekit.studio.config import LabelingConfig
-from stancekit.studio.connection import StudioConnection
 from stancekit.studio.controls import DEFAULT_CONTROLS, Controls, controls_from_config
+from stancekit.studio.options import PushConfig
 from stancekit.studio.tasks import (DICTIONARY_VERSION, MODEL_ANSWERS_FIELD, model_answers, prediction, task_data,
                                    with_context)
-
-
-@dataclass
-class PushConfig:
-    """Which coverage goes to which project, pre-annotated how, in batches of what size."""
-
-    inputs: list[Path] = INPUTS()
-    actors: Path = ACTORS()
-    project: str = PROJECT()
-    model: Path | None = MODEL(None)
-    sentiment_model: Path | None = SENTIMENT_MODEL(None)
-    prefill: bool = option(True, help="Pre-fill the models' answers (stance per span, sentiment), or pre-annotate "
-                           "only the actor spans and keep the answers hidden (the agreement report then shows how "
-                           "often annotators, unprompted, gave the model's answer).", flags=("--prefill/--spans-only",))
-    overlap: int = option(1, help="Annotations wanted per task (Label Studio maximum_annotations).", range=Range(min=1))
-    batch_size: int = option(500, help="Tasks per import request.", range=Range(min=1, max=10_000))
-    skip_bad: bool = SKIP_BAD(False)
-    studio: StudioConnection = nested(StudioConnection)
-
-    def __post_init__(self) -> None:
-        self.project = self.project.strip()
-        if len(self.project) < 3 or len(self.project) > 50:
-            raise ConfigError(f"project title must have 3-50 characters (a Label Studio limit), found {self.project!r}")
-        if not self.inputs:
-            raise ConfigError("no coverage given: expected one or more files or folders")
-        check_fields(self)
-        if not self.prefill and not self.models:
-            raise ConfigError("--spans-only keeps a model's answers out of the tasks, but no --model was given: "
-                              "without a model only the actor spans are pre-annotated anyway; drop --spans-only")
-
-    @property
-    def models(self) -> list[Path]:
-        """The stance and sentiment model folders given."""
-        return [p for p in (self.model, self.sentiment_model) if p is not None]
 
 
 @dataclass
