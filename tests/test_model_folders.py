@@ -197,7 +197,7 @@ def test_the_cli_prints_one_line_for_a_damaged_folder(command: str, baseline_sta
     shutil.copytree(baseline_stance_model_dir, folder)
     (folder / "baseline.npz").write_bytes(b"")
     relist(folder, "baseline_stance_model_dir")  # the empty-baseline.npz case printed only "Aborted."
-    data = str(newsmtsc_dir / "test_mt.jsonl")
+    data = str(newsmtsc_dir / "dev_mt.jsonl")
     args = (["tag", str(SEED_ARTICLE), "-m", str(folder), "-a", str(seed_actors_path), "-o", str(tmp_path / "t.jsonl")]
             if command == "tag" else ["evaluate", "-m", str(folder), "-d", data])
     result = CliRunner().invoke(app, args)

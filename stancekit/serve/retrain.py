@@ -56,8 +56,9 @@ class RetrainJob:
         if isinstance(self.training, dict):  # read back from job.json
             self.training = TrainingSettings(**self.training)
         if not self.studio_url:
-            raise ConfigError("no Label Studio address known: connect the backend from Label Studio (it sends its "
-                              "address), or start stancekit serve with --url (or $LABEL_STUDIO_URL)")
+            raise ConfigError("no Label Studio URL known to pull the labels from: connect the backend from Label "
+                              "Studio (it sends its address), or start stancekit serve with --url (or set "
+                              "$LABEL_STUDIO_URL, or label_studio.url in the project file)")
         self.studio_url = studio_url(self.studio_url)
         if not self.project_title.strip():
             raise ConfigError("no project title: the training request named no Label Studio project")
