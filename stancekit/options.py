@@ -123,7 +123,8 @@ STUDIO_URL = Shared(("--url",), "Label Studio's address (default: $LABEL_STUDIO_
                     "project file, else http://127.0.0.1:8080).", "URL")
 STUDIO_TOKEN = Shared(("--token",), "Label Studio API token, legacy or personal access token (default: "
                       "$LABEL_STUDIO_API_KEY; prefer the environment variable: a flag shows in `ps`).", "TOKEN")
-THREADS = Shared(("--threads",), "CPU threads (default: all cores; 1 keeps a shared machine responsive).", "N",
+THREADS = Shared(("--threads",), "CPU threads the model may use (not given: all cores; 1 keeps a shared machine "
+                 "responsive).", "N",
                  range=Range(min=1), setting="threads")
 DEVICE = Shared(("--device",), "Where the model runs: auto (a GPU when present), cpu, cuda, cuda:N.", "DEVICE",
                 setting="device")

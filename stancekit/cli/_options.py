@@ -3,12 +3,14 @@
 ``@config_command(TagConfig)`` gives a command one option per field with help (nested option
 dataclasses flattened), builds the config from them and passes it as the command's ``config``
 argument; the command's other parameters (output switches such as ``--json``) stay its own, declared
-with :func:`shared_option` where they are shared. Every value is checked as it is parsed, so that a
-bad one is a usage error (exit 2) with a plain line, before any work:
+with :func:`shared_option` where they are shared. Every value is checked as it is parsed, before any
+work, with a plain line:
 
-- a ``Literal`` (or ``Enum``) field is a choice: typer lists and completes its values;
-- a number must parse and lie in the field's range;
-- a path must be what the field's :class:`~stancekit.paths.PathRule` says (checked by stancekit.paths).
+- a ``Literal`` (or ``Enum``) field is a choice: typer lists and completes its values (a usage error,
+  exit 2, names the choices);
+- a number must parse and lie in the field's range (a usage error, exit 2);
+- a path must be what the field's :class:`~stancekit.paths.PathRule` says (checked by stancekit.paths;
+  ``error: ...`` and exit 1, as for a bad file found by a job).
 
 A field with a ``setting`` takes its default from the project file (``stancekit.toml``): the
 application's root callback puts those values into the context's ``default_map`` (see
