@@ -41,15 +41,23 @@ class Range:
         """Why ``value`` is out of range (None when it is in range)."""
         if isinstance(value, float) and not math.isfinite(value):
             return f"expected a finite number, found {value}"
+        if ((self.min is not None and value < self.min) or (self.max is not None and value > self.max)
+                or (self.above is not None and value <= self.above)
+                or (self.below is not None and value >= self.below)):
+            return f"expected a number {self.describe()}, found {value:g}"
+        return None
+
+    def describe(self) -> str:
+        """The range in words: "between 0 and 1", "at least 1", "more than 0 and less than 0.5"."""
+        if self.min is not None and self.max is not None:
+            return f"between {self.min:g} and {self.max:g}"
+        if self.above is not None and self.below is not None:
+            return f"between {self.above:g} and {self.below:g} (exclusive)"
         low = (f"at least {self.min:g}" if self.min is not None else
                f"more than {self.above:g}" if self.above is not None else "")
         high = (f"at most {self.max:g}" if self.max is not None else
                 f"less than {self.below:g}" if self.below is not None else "")
-        if ((self.min is not None and value < self.min) or (self.max is not None and value > self.max)
-                or (self.above is not None and value <= self.above)
-                or (self.below is not None and value >= self.below)):
-            return f"expected a number {' and '.join(filter(None, (low, high)))}, found {value:g}"
-        return None
+        return " and ".join(filter(None, (low, high)))
 
 
 def option(default: Any = MISSING, *, help: str, flags: tuple[str, ...] = (), argument: bool = False,

@@ -54,8 +54,9 @@ class Setting:
 SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("actors", "path", "--actors/-a: the actor dictionary (YAML) of mentions, tag, report, ls, serve, "
             "demo; the FILE of actors check/list"),
-    Setting("model", "path", "--model/-m: the stance model folder of tag, evaluate, ls push/rank, serve"),
-    Setting("sentiment_model", "path", "--sentiment-model: the sentiment model folder of tag, ls push, serve"),
+    Setting("model", "path", "--model/-m: the stance model folder of tag, evaluate, ls rank, serve (ls push "
+            "pre-fills answers only with a --model given on its line)"),
+    Setting("sentiment_model", "path", "--sentiment-model: the sentiment model folder of tag, serve"),
     Setting("threads", "count", "--threads: CPU threads of train, tag, serve"),
     Setting("device", "text", "--device: auto, cpu, cuda or cuda:N for train, evaluate, tag"),
     Setting("label_studio.url", "text", "--url: Label Studio's address (after $LABEL_STUDIO_URL)"),

@@ -52,6 +52,6 @@ def test_demo_pushes_the_seed_to_a_running_label_studio(studio, tmp_path, monkey
 
 def test_demo_rejects_an_unknown_studio_mode():
     result = runner.invoke(app, ["demo", "--studio", "maybe"])
-    assert result.exit_code == 2 and "'maybe' is not one of 'auto', 'start', 'off'" in result.stderr
+    assert result.exit_code == 2 and "'maybe' is not one of auto, start, off" in result.stderr
     with pytest.raises(ConfigError, match="--studio must be one of auto, start, off"):  # the Python API checks too
         DemoConfig(studio="maybe")  # type: ignore[arg-type]

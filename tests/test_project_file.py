@@ -151,3 +151,15 @@ def test_init_writes_a_commented_file_that_reads_back(tmp_path, monkeypatch, see
     assert again.exit_code == 1 and "exists" in again.stderr and "--force" in again.stderr
     assert runner.invoke(app, ["init", "--force"]).exit_code == 0
     assert current_project().values == {}  # a fresh file: every setting commented out
+
+
+def test_push_takes_no_model_from_the_project_file(project):
+    """Pre-filling annotators' answers is a choice per push; tag and rank take the project's model."""
+    (project / "models" / "stance").mkdir(parents=True)
+    text = (project / "stancekit.toml").read_text(encoding="utf-8").replace('threads = 1\n',
+                                                                          'threads = 1\nmodel = "models/stance"\n')
+    (project / "stancekit.toml").write_text(text, encoding="utf-8")
+    model = str(project / "models" / "stance")
+    assert model in runner.invoke(app, ["tag", "--help"], terminal_width=300).stdout
+    assert model in runner.invoke(app, ["ls", "rank", "--help"], terminal_width=300).stdout
+    assert model not in runner.invoke(app, ["ls", "push", "--help"], terminal_width=300).stdout

@@ -23,8 +23,9 @@ class PushConfig:
     inputs: list[Path] = INPUTS()
     actors: Path = ACTORS()
     project: str = PROJECT()
-    model: Path | None = MODEL(None)
-    sentiment_model: Path | None = SENTIMENT_MODEL(None)
+    # pre-filling answers is a choice per push, never a default from the project file
+    model: Path | None = MODEL(None, project_default=False)
+    sentiment_model: Path | None = SENTIMENT_MODEL(None, project_default=False)
     prefill: bool = option(True, help="Pre-fill the models' answers (stance per span, sentiment), or pre-annotate "
                            "only the actor spans and keep the answers hidden (the agreement report then shows how "
                            "often annotators, unprompted, gave the model's answer).", flags=("--prefill/--spans-only",))

@@ -18,10 +18,11 @@ from tqdm import tqdm
 from stancekit.actors import ActorDictionary
 from stancekit.errors import ConfigError
 from stancekit.io import atomic_write, file_sha256, write_jsonl
+from stancekit.labels import LabelScheme
 from stancekit.studio.client import StudioClient, StudioError
 from stancekit.studio.controls import DEFAULT_CONTROLS, Controls, controls_from_config
 from stancekit.studio.options import PullConfig
-from stancekit.studio.parse import ParsedExport, parse_export
+from stancekit.studio.parse import ExportParser, ParsedExport, load_export
 from stancekit.studio.pulled import ANNOTATIONS_FILE, MANIFEST_FILE, TASKS_FILE, UNKNOWN_FILE
 
 @dataclass
@@ -115,7 +116,9 @@ def read_controls(raw: Path) -> Controls:
 def parse_saved(raw: Path, out_dir: Path, *, actors: Path | None = None) -> ParsedExport:
     """Parse a saved export and write tasks, annotation records, unknown actors and the manifest (atomically)."""
     dictionary = ActorDictionary.load(actors) if actors is not None else None
-    parsed = parse_export(raw, users=read_users(raw), dictionary=dictionary, controls=read_controls(raw))
+    tasks = load_export(raw)
+    controls = read_controls(raw) if tasks else DEFAULT_CONTROLS  # a project without tasks: its config is moot
+    parsed = ExportParser(raw, read_users(raw), dictionary, LabelScheme(), controls).parse(tasks)
     write_jsonl(parsed.tasks, out_dir / TASKS_FILE)
     write_jsonl(parsed.records, out_dir / ANNOTATIONS_FILE)
     write_jsonl(parsed.unknown_actors, out_dir / UNKNOWN_FILE)
