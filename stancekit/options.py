@@ -63,14 +63,14 @@ class Range:
 def option(default: Any = MISSING, *, help: str, flags: tuple[str, ...] = (), argument: bool = False,
            envvar: str | None = None, default_factory: Any = MISSING, show_default: bool = True,
            metavar: str | None = None, path: PathRule | None = None, range: Range | None = None,
-           setting: str | None = None, shared: Shared | None = None, repr: bool = True) -> Any:
+           setting: str | None = None, repr: bool = True) -> Any:
     """A config field that is also a command-line option (``argument=True``: a positional argument).
 
     ``metavar``: the value's name in help (default: from the type: N, NUMBER, TEXT, PATH, the choices);
     ``path``/``range``: what the value must be; ``setting``: the project-file key giving its default.
     """
     metadata = {"help": help, "flags": flags, "argument": argument, "envvar": envvar, "show_default": show_default,
-                "metavar": metavar, "path": path, "range": range, "setting": setting, "shared": shared}
+                "metavar": metavar, "path": path, "range": range, "setting": setting}
     if default_factory is not MISSING:
         return field(default_factory=default_factory, metadata=metadata, repr=repr)
     return field(default=default, metadata=metadata, repr=repr)
@@ -98,12 +98,7 @@ class Shared:
         """The config field; ``project_default=False``: the project file's setting does not apply here."""
         return option(default, help=self.help, flags=self.flags, argument=self.argument, metavar=self.metavar,
                       path=self.path, range=self.range, setting=self.setting if project_default else None,
-                      default_factory=default_factory, show_default=show_default, shared=self, repr=repr)
-
-    @property
-    def name(self) -> str:
-        """The long flag (``--actors``), or the metavar of an argument."""
-        return self.flags[0] if self.flags else self.metavar
+                      default_factory=default_factory, show_default=show_default, repr=repr)
 
 
 COVERAGE = PathRule("file-or-folder", "coverage: .txt/.text, .jsonl/.ndjson, .csv/.tsv files or folders of them")
@@ -138,6 +133,7 @@ DEVICE = Shared(("--device",), "Where the model runs: auto (a GPU when present),
                 setting="device")
 JSON = Shared(("--json",), "Print one JSON object on standard output instead of tables.", "")
 STUDIO_DATA = Shared(("--data-dir",), "Folder of the local Label Studio's database and files.", "DIR",
+                     path=PathRule("output-folder", "the folder of a local Label Studio"),
                      setting="label_studio.data_dir")
 
 SHARED: tuple[Shared, ...] = (INPUTS, ACTORS, DICTIONARY_ARGUMENT, MODEL, SENTIMENT_MODEL, OUTPUT_FILE,
