@@ -78,7 +78,7 @@ def main() -> None:
     for kind in args.models:
         out = args.out / (f"{kind}-{args.input_scheme}" if kind == "transformer" else kind)
         if not args.reuse:
-            train(TrainConfig(data=[args.newsmtsc], output=out, model=kind, input_scheme=args.input_scheme,
+            train(TrainConfig(data=[args.newsmtsc], output=out, kind=kind, input_scheme=args.input_scheme,
                               learning_rate=args.learning_rate, seed=args.seed,
                               epochs=args.epochs, threads=args.threads, device="cpu", progress=False))
         report["models"][kind] = score(out, args.newsmtsc, args.threads)

@@ -77,7 +77,7 @@ def main() -> None:
     if args.url:
         url = args.url
     else:
-        server = start_server(ServerConfig(data_dir=work / "ls"))
+        server = start_server(ServerConfig(data_dir=work / "ls", port=0))
         url, token = server.url, server.config.token
     try:
         corpus = work / "corpus.jsonl"

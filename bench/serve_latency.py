@@ -161,8 +161,7 @@ def bench_retraining(model: Path, newsmtsc: Path, labels: int, folder: Path, thr
     gold = gold_from_newsmtsc(newsmtsc, labels, folder / f"gold-{labels}", held_out=settings.held_out)
     job = RetrainJob(studio_url="http://127.0.0.1:1", project_title="bench", model_dir=model,
                      versions_root=folder / "versions", served_version="bench", served_path=model, job_dir=folder,
-                     held_out=settings.held_out, epochs=settings.epochs, max_steps=settings.max_steps,
-                     batch_size=settings.batch_size, threads=threads)
+                     training=settings)
     t0 = time.perf_counter()
     trained = train_version(job, gold, folder / f"trained-{labels}")
     train_seconds = time.perf_counter() - t0

@@ -51,6 +51,8 @@ import yaml
 
 from stancekit.errors import ActorDictionaryError
 from stancekit.normalise import normalise, normalise_alias
+from stancekit.options import DICTIONARY_ARGUMENT, check_fields
+from stancekit.paths import open_input
 from stancekit.records import Mention
 
 ACTOR_TYPES = (
@@ -101,6 +103,16 @@ class Actor:
 
 
 @dataclass
+class DictionaryConfig:
+    """Which actor dictionary ``stancekit actors check`` / ``list`` reads."""
+
+    actors: Path = DICTIONARY_ARGUMENT()
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+
+
+@dataclass
 class ActorDictionary:
     """A validated set of actors, keyed by id."""
 
@@ -140,9 +152,14 @@ class ActorDictionary:
         """Read and validate a YAML dictionary; raise ActorDictionaryError listing every problem."""
         path = Path(path)
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+            with open_input(path) as handle:  # once, from start to end: a pipe (<(...)) works too
+                raw = yaml.safe_load(handle.read().decode("utf-8-sig"))
         except FileNotFoundError:
             raise ActorDictionaryError(path, ["file not found"]) from None
+        except IsADirectoryError:
+            raise ActorDictionaryError(path, ["a folder, not a file: expected an actor dictionary (YAML)"]) from None
+        except OSError as exc:
+            raise ActorDictionaryError(path, [f"cannot be read: {exc.strerror or exc}"]) from None
         except UnicodeDecodeError:
             raise ActorDictionaryError(path, ["not UTF-8 text"]) from None
         except yaml.YAMLError as exc:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+EXIT_ERROR = 1  # the command line's exit code for a StanceKitError (2: a usage error)
+
 
 class StanceKitError(Exception):
     """Base class of all stancekit errors."""
@@ -15,6 +17,24 @@ class StanceKitError(Exception):
 
 class ConfigError(StanceKitError):
     """A job configuration (options, flags) is invalid."""
+
+
+class PathError(ConfigError):
+    """A path argument is not what its option expects (checked before any work: see stancekit.paths).
+
+    An output that cannot be written reads as an :class:`OutputError` does: ``cannot write PATH: reason``.
+    """
+
+    def __init__(self, path: str | Path, option: str, reason: str, *, hint: str = "", output: bool = False):
+        self.path = str(path)
+        self.option = option
+        self.reason = reason
+        self.hint = hint
+        if output:
+            message = f"cannot write {self.path}: {reason}"
+        else:
+            message = f"{option} {self.path}: {reason}" if option else f"{self.path}: {reason}"
+        super().__init__(f"{message} ({hint})" if hint else message)
 
 
 class InputError(StanceKitError):

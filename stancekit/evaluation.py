@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 from stancekit.errors import ConfigError
 from stancekit.examples import DATA_FORMATS, DataFormat, Split, load_examples, require_labels
 from stancekit.models.options import InferenceOptions
-from stancekit.options import nested, option
+from stancekit.options import MODEL, check_fields, nested, option
+from stancekit.paths import PathRule
 from stancekit.records import Example
 
 if TYPE_CHECKING:
@@ -63,22 +64,22 @@ def evaluate_examples(classifier: Predictor, examples: Sequence[Example], *, per
 class EvaluateConfig:
     """Which model to score on which labelled data."""
 
-    model: Path = option(help="Model folder (from `stancekit train`).", flags=("--model", "-m"))
+    model: Path = MODEL()
     data: list[Path] = option(help="Labelled data: NewsMTSC file/folder or gold dataset folder/parquet; "
-                              "repeat to pool.", flags=("--data", "-d"))
+                              "repeat to pool.", flags=("--data", "-d"),
+                              path=PathRule("file-or-folder", "labelled data: NewsMTSC or a gold dataset"))
     data_format: DataFormat = option("auto", help="auto (by extension/contents), newsmtsc or gold.", flags=("--format",))
     split: Split = option("test", help="Split to read from folders: test, validation or train.")
     inference: InferenceOptions = nested(InferenceOptions)
 
     def __post_init__(self) -> None:
-        self.model = Path(self.model)
-        self.data = [Path(p) for p in self.data]
         if not self.data:
             raise ConfigError("no evaluation data given: pass --data with a NewsMTSC file/folder or a gold dataset")
         if self.data_format not in DATA_FORMATS:
             raise ConfigError(f"unknown data format {self.data_format!r}: expected auto, newsmtsc or gold")
         if self.split not in ("train", "validation", "test"):
             raise ConfigError(f"unknown split {self.split!r}: expected train, validation or test")
+        check_fields(self)
 
 
 def evaluate(config: EvaluateConfig) -> dict[str, Any]:

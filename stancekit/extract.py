@@ -1,4 +1,5 @@
-"""The extraction job behind ``stancekit sentences`` and ``stancekit mentions``."""
+"""The extraction job behind ``stancekit sentences`` and ``stancekit mentions`` (light to import: the
+command line reads :class:`ExtractConfig`; the job's code loads when it runs)."""
 
 from __future__ import annotations
 
@@ -8,37 +9,34 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tqdm import tqdm
+from typing import TYPE_CHECKING
 
-from stancekit.actors import ActorDictionary, DictionaryMatcher
 from stancekit.errors import ConfigError, InputError
-from stancekit.io import write_jsonl
-from stancekit.pipeline import iter_sentences, roll_up
-from stancekit.readers import iter_documents
-from stancekit.records import Document, Sentence
+from stancekit.options import ACTORS, INPUTS, SKIP_BAD, STDOUT_OR_FILE, check_fields, option
+
+if TYPE_CHECKING:
+    from stancekit.records import Document, Sentence
 
 
 @dataclass
 class ExtractConfig:
     """What to read, which actors to find, and where to write sentence records."""
 
-    inputs: list[Path]
-    actors: Path | None = None
-    output: Path | None = None
-    skip_bad: bool = False
-    roll_up: bool = False
-    only_with_mentions: bool = False
+    inputs: list[Path] = INPUTS()
+    actors: Path | None = ACTORS(None)
+    output: Path | None = STDOUT_OR_FILE(None)
+    skip_bad: bool = SKIP_BAD(False)
+    roll_up: bool = option(False, help="Attribute each mention to the top of its actor's parent chain (Putin -> "
+                           "Russia).", flags=("--roll-up",))
+    only_with_mentions: bool = option(False, help="Drop sentences without actors.", flags=("--only-with-mentions",))
 
     def __post_init__(self) -> None:
-        self.inputs = [Path(p) for p in self.inputs]
         if not self.inputs:
             raise ConfigError("no input given: expected one or more files or folders of coverage")
-        if self.actors is not None:
-            self.actors = Path(self.actors)
-        elif self.roll_up or self.only_with_mentions:
+        check_fields(self)
+        if self.actors is None and (self.roll_up or self.only_with_mentions):
             raise ConfigError("--roll-up and --only-with-mentions need an actor dictionary (--actors FILE)")
         if self.output is not None:
-            self.output = Path(self.output)
             if self.output.resolve() in {p.resolve() for p in self.inputs}:
                 raise ConfigError(f"output {self.output} is also an input; choose another output path")
 
@@ -54,6 +52,12 @@ class ExtractSummary:
 def iter_records(config: ExtractConfig, summary: ExtractSummary,
                  on_bad: Callable[[InputError], None] | None = None) -> Iterator[Sentence]:
     """Stream the sentence records the config asks for, counting into ``summary``."""
+    from tqdm import tqdm  # the job's code is imported when it runs: the command line only reads the config
+
+    from stancekit.actors import ActorDictionary, DictionaryMatcher
+    from stancekit.pipeline import iter_sentences, roll_up
+    from stancekit.readers import iter_documents
+
     dictionary = ActorDictionary.load(config.actors) if config.actors is not None else None
     matcher = DictionaryMatcher(dictionary) if dictionary is not None else None
 
@@ -80,6 +84,8 @@ def iter_records(config: ExtractConfig, summary: ExtractSummary,
 
 def extract(config: ExtractConfig, *, on_bad: Callable[[InputError], None] | None = None) -> ExtractSummary:
     """Run the job: write the records as JSONL (stdout when no output is set)."""
+    from stancekit.io import write_jsonl
+
     summary = ExtractSummary()
     if on_bad is None:
         on_bad = lambda err: print(f"skipped: {err}", file=sys.stderr)  # noqa: E731

@@ -7,7 +7,6 @@ A write that fails (read-only folder, full disk, no permission) raises
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import json
 import os
@@ -20,18 +19,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from stancekit.errors import InputError, OutputError
+from stancekit.paths import WRITE_HINTS, open_input
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 FILE_MODE = 0o666 & ~_UMASK  # the mode open() gives a new file under this process's umask
 
-_HINTS = {
-    errno.ENOSPC: "the disk is full; free space and re-run",
-    errno.EDQUOT: "the disk quota is exceeded; free space and re-run",
-    errno.EROFS: "the file system is read-only; choose an output on a writable one",
-    errno.EACCES: "permission denied; choose an output folder you may write to",
-    errno.EPERM: "permission denied; choose an output folder you may write to",
-}
 
 
 @contextlib.contextmanager
@@ -39,9 +32,11 @@ def output_errors(path: str | Path) -> Iterator[None]:
     """Turn an OSError raised while writing ``path`` into an OutputError naming it."""
     try:
         yield
+    except BrokenPipeError:  # standard output's reader left (`| head`): the command line stops quietly
+        raise
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        raise OutputError(path, reason, hint=_HINTS.get(exc.errno or 0, "")) from None
+        raise OutputError(path, reason, hint=WRITE_HINTS.get(exc.errno or 0, "")) from None
 
 
 @contextlib.contextmanager
@@ -225,9 +220,11 @@ def read_numbered_jsonl(path: str | Path, *, whole_lines: bool = False,
     """
     path = Path(path)
     try:
-        handle = path.open("rb")
+        handle = open_input(path)
     except FileNotFoundError:
         raise InputError(path, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(path, "a folder, not a file", hint="expected a JSONL file") from None
     with handle:
         for line_no, raw in enumerate(handle, start=1):
             if whole_lines and not raw.endswith(b"\n"):

@@ -14,87 +14,91 @@ import time
 import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any
 
 from stancekit.errors import ConfigError
 from stancekit.evaluation import evaluate_examples, score_labelled
 from stancekit.examples import (DATA_FORMATS, DataFormat, ExampleSet, detect_format, load_examples, read_newsmtsc, require_labels,
                                 split_names)
 from stancekit.labels import TASK_LABELS, Task
-from stancekit.models.manifest import DEFAULT_BASE_MODEL
+from stancekit.models.manifest import DEFAULT_BASE_MODEL, STANCE_SCHEMES, InputScheme
 from stancekit.models.manifest import KINDS as MODEL_KINDS
 from stancekit.models.manifest import ModelKind
-from stancekit.options import option
+from stancekit.options import DEVICE, OUTPUT_DIR, THREADS, Range, check_fields, check_value, option
+from stancekit.paths import PathRule
 from stancekit.records import Example
 
 if TYPE_CHECKING:
     from stancekit.models.base import Classifier, Predictor
     from stancekit.models.heldout import LabelledPredictions
 
-InputScheme = Literal["span-pool", "pair"]
-STANCE_SCHEMES: tuple[str, ...] = get_args(InputScheme)
-
+TRAINING_DATA = PathRule("file-or-folder", "training data: a NewsMTSC file or folder, or a gold dataset folder")
 
 @dataclass
 class TrainConfig:
-    """What to train on, which model, and where it lands."""
+    """What to train on, which model, and where it lands. Its defaults and ranges are the training defaults of
+    every trainer: ``stancekit serve``'s retraining reads them (:func:`training_default`)."""
 
     data: list[Path] = option(help="Training data: a NewsMTSC folder/file or a gold dataset folder (its train "
-                              "split); repeat to combine sources.", flags=("--data", "-d"))
-    output: Path = option(help="Model folder to write, e.g. models/<name>.", flags=("--output", "-o"))
-    model: ModelKind = option("transformer", help="transformer or baseline (scikit-learn).")
+                              "split); repeat to combine sources.", flags=("--data", "-d"), path=TRAINING_DATA)
+    output: Path = OUTPUT_DIR()
+    kind: ModelKind = option("transformer", help="transformer or baseline (scikit-learn).", flags=("--kind",))
     task: Task = option("stance", help="stance (per mention) or sentiment (per sentence).")
     validation: list[Path] | None = option(None, help="Validation data (default: the sources' validation splits, "
-                                           "else 10% of train documents).")
+                                           "else 10% of train documents).", path=TRAINING_DATA)
     data_format: DataFormat = option("auto", help="auto (by extension/contents), newsmtsc or gold.", flags=("--format",))
     base_model: str = option(DEFAULT_BASE_MODEL, help="Hugging Face id, local folder, or a stancekit transformer "
                              "model to continue from (default: offline all-MiniLM-L6-v2).")
     input_scheme: InputScheme = option("span-pool", help="span-pool (all mentions, one pass) or pair.", flags=("--input",))
     # validation macro-F1 on NewsMTSC dev still rose from epoch 3 to 4 (docs/experiments.md)
-    epochs: float = option(4.0, help="Training epochs (early stopping may end sooner).")
-    max_steps: int = option(-1, help="Stop after this many steps (-1: no limit).")
-    batch_size: int = option(16, help="Training batch size.")
-    learning_rate: float = option(5e-5, help="Peak learning rate.")
-    patience: int = option(2, help="Evaluations without macro-F1 gain before stopping.")
-    eval_steps: int | None = option(None, help="Evaluate every N steps (default: each epoch).")
+    epochs: float = option(4.0, help="Training epochs (early stopping may end sooner).", range=Range(above=0))
+    max_steps: int = option(-1, help="Stop after this many steps (-1: no limit).", range=Range(min=-1))
+    batch_size: int = option(16, help="Training batch size.", range=Range(min=1))
+    learning_rate: float = option(5e-5, help="Peak learning rate.", range=Range(above=0))
+    patience: int = option(2, help="Evaluations without macro-F1 gain before stopping.", range=Range(min=1))
+    eval_steps: int | None = option(None, help="Evaluate every N steps (default: each epoch).", range=Range(min=1))
     seed: int = option(42, help="Random seed.")
-    device: str = option("auto", help="auto (GPU when present), cpu, cuda, cuda:1...")
-    threads: int | None = option(None, help="CPU threads (default: all cores; 1 on a busy machine).")
+    device: str = DEVICE("auto")
+    threads: int | None = THREADS(None)
     resume: bool = option(False, help="Continue from the last checkpoint of an interrupted run.", flags=("--resume",))
     progress: bool = option(True, help="Progress bars on stderr.", flags=("--progress/--no-progress",))
     max_length: int = 256  # encoder tokens per sentence
     max_train_sentences: int | None = None  # the first N training sentences only (tests, benchmarks)
 
     def __post_init__(self) -> None:
-        self.data = [Path(p) for p in self.data]
-        self.output = Path(self.output)
         if not self.data:
             raise ConfigError("no training data given: pass --data with a NewsMTSC folder/file or a gold dataset")
-        if self.validation is not None:
-            self.validation = [Path(p) for p in self.validation]
         if self.task not in TASK_LABELS:
             raise ConfigError(f"unknown task {self.task!r}: expected one of {', '.join(TASK_LABELS)}")
-        if self.model not in MODEL_KINDS:
-            raise ConfigError(f"unknown model {self.model!r}: expected one of {', '.join(MODEL_KINDS)}")
+        if self.kind not in MODEL_KINDS:
+            raise ConfigError(f"unknown model kind {self.kind!r}: expected one of {', '.join(MODEL_KINDS)}")
         if self.data_format not in DATA_FORMATS:
             raise ConfigError(f"unknown data format {self.data_format!r}: expected auto, newsmtsc or gold")
         if self.task == "sentiment":
             self.input_scheme = "sentence"
         elif self.input_scheme not in STANCE_SCHEMES:
-            raise ConfigError(f"unknown stance input scheme {self.input_scheme!r}: expected span-pool or pair")
-        for name in ("epochs", "batch_size", "learning_rate", "max_length"):
-            if getattr(self, name) <= 0:
-                raise ConfigError(f"{name.replace('_', ' ')} must be positive, got {getattr(self, name)}")
-        if self.patience < 1 or (self.eval_steps is not None and self.eval_steps < 1):
-            raise ConfigError("patience and eval steps must be at least 1")
-        if self.threads is not None and self.threads < 1:
-            raise ConfigError(f"threads must be at least 1, got {self.threads}")
+            raise ConfigError(f"unknown stance input scheme {self.input_scheme!r}: expected "
+                              f"{' or '.join(STANCE_SCHEMES)}")
+        if self.max_length <= 0:
+            raise ConfigError(f"max length must be positive, got {self.max_length}")
+        check_fields(self)
         if self.output.resolve() in {p.resolve() for p in self.data}:
             raise ConfigError(f"output {self.output} is also a data source; choose another output folder")
 
     @property
     def labels(self) -> tuple[str, ...]:
         return TASK_LABELS[self.task]
+
+
+def training_default(name: str) -> Any:
+    """The default of a :class:`TrainConfig` setting (the one owner of training defaults)."""
+    return TrainConfig.__dataclass_fields__[name].default
+
+
+def check_training(**values: Any) -> None:
+    """Check training settings given outside a TrainConfig (serve's) against TrainConfig's declared ranges."""
+    for name, value in values.items():
+        check_value(TrainConfig.__dataclass_fields__[name], value)
 
 
 @dataclass
@@ -158,7 +162,7 @@ def library_versions() -> dict[str, str]:
 
 def fit(config: TrainConfig, train: ExampleSet, validation: ExampleSet, work: Path) -> Classifier:
     """Fit the configured model kind on the training examples (validation picks the transformer's checkpoint)."""
-    if config.model == "baseline":
+    if config.kind == "baseline":
         from stancekit.models.baseline import BaselineClassifier
 
         return BaselineClassifier.fit(train.examples, task=config.task, seed=config.seed)  # type: ignore[arg-type]

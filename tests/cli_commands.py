@@ -23,6 +23,8 @@ class Param:
     annotation: Any  # without Annotated and Optional
     help: str | None
     envvar: str | None = None
+    flags: tuple[str, ...] = ()  # every declaration, e.g. ("--actors", "-a"); () for an argument
+    metavar: str | None = None
 
     @property
     def choices(self) -> tuple[str, ...]:
@@ -64,12 +66,13 @@ def params(callback: Callable[..., Any]) -> list[Param]:
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         if typing.get_origin(annotation) in (typing.Union, types.UnionType):
             annotation = args[0] if len(args) == 1 else annotation
-        flag = None
+        flag, declared = None, []
         if not isinstance(info, ArgumentInfo):
             # in Annotated[..., typer.Option("--flag", "-f")] the first declaration lands in .default
             first = [info.default] if isinstance(getattr(info, "default", None), str) else []
             declared = [*first, *(getattr(info, "param_decls", None) or ())]
             decls = [d.split("/")[0] for d in declared if d.startswith("--")]
             flag = decls[0] if decls else "--" + p.name.replace("_", "-")
-        found.append(Param(p.name, flag, annotation, getattr(info, "help", None), getattr(info, "envvar", None)))
+        found.append(Param(p.name, flag, annotation, getattr(info, "help", None), getattr(info, "envvar", None),
+                           tuple(declared), getattr(info, "metavar", None)))
     return found

@@ -48,7 +48,7 @@ def baseline_stance_model_dir(newsmtsc_dir: Path, tmp_path_factory: pytest.TempP
 
     output = tmp_path_factory.mktemp("models") / "baseline-stance"
     train(TrainConfig(data=[newsmtsc_dir / "train.jsonl"], validation=[newsmtsc_dir / "dev_rw.jsonl"],
-                      output=output, model="baseline", max_train_sentences=400, progress=False))
+                      output=output, kind="baseline", max_train_sentences=400, progress=False))
     return output
 
 

@@ -22,7 +22,7 @@ SEED_ARTICLE = Path(__file__).resolve().parent.parent / "seeds" / "000_cae259164
 def push_seed(studio, title: str, model: Path, actors: Path) -> str:
     """The seed article pushed with the tiny model's pre-annotations (label stream: Sequential sampling)."""
     with studio.client() as admin:
-        summary = push(PushConfig(project=title, inputs=[SEED_ARTICLE], actors=actors, models=[model]), admin,
+        summary = push(PushConfig(project=title, inputs=[SEED_ARTICLE], actors=actors, model=model), admin,
                        quiet=True)
     assert summary.pushed >= 8
     return title
@@ -100,4 +100,4 @@ def test_rank_cli_prints_the_ranking_as_json_lines(studio, cli_project, tiny_sta
     bad = CliRunner().invoke(app, ["ls", "rank", "--project", pushed, "--model", str(tiny_stance_model_dir),
                                    "--strategy", "margin", "--url", studio.url],
                              env={"LABEL_STUDIO_API_KEY": studio.token})
-    assert bad.exit_code == 2 and "'breaking-ties', 'entropy', 'random'" in bad.output
+    assert bad.exit_code == 2 and "'margin' is not one of breaking-ties, entropy, random" in bad.output

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from browser import artifacts_dir, labeling_page, missing_browser, refresh_readme_picture
 from stancekit.cli import app
 from stancekit.studio.config import DEFAULT_SENTIMENT_HOTKEYS, DEFAULT_STANCE_HOTKEYS
-from stancekit.studio.tasks import STANCE_FIELD
+from stancekit.studio.controls import STANCE_FIELD
 from studio_helpers import sign_up
 
 NO_BROWSER = missing_browser()

@@ -13,7 +13,7 @@ from stancekit.cli import app
 
 # the options with a fixed set of values: each must be typed (a Literal) so that typer checks and completes it
 CHOICE_OPTIONS = {
-    ("demo", "--studio"), ("tag", "--precision"), ("tag", "--engine"), ("train", "--model"), ("train", "--task"),
+    ("demo", "--studio"), ("tag", "--precision"), ("tag", "--engine"), ("train", "--kind"), ("train", "--task"),
     ("train", "--format"), ("train", "--input"), ("evaluate", "--format"), ("evaluate", "--split"),
     ("evaluate", "--precision"), ("ls adjudicate", "--policy"), ("ls rank", "--strategy"),
 }

@@ -23,7 +23,7 @@ def _repo_cwd(monkeypatch):
 
 def test_demo_without_label_studio(tmp_path):
     out = tmp_path / "out"
-    result = runner.invoke(app, ["demo", "-o", str(out), "--studio-url", "http://127.0.0.1:9"],
+    result = runner.invoke(app, ["demo", "-o", str(out), "--url", "http://127.0.0.1:9"],
                            env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "1 document(s), 58 sentences, 151 mentions of 46 actors" in result.stdout
@@ -42,7 +42,7 @@ def test_demo_without_label_studio(tmp_path):
 
 def test_demo_pushes_the_seed_to_a_running_label_studio(studio, tmp_path, monkeypatch):
     monkeypatch.setenv("LABEL_STUDIO_API_KEY", studio.token)
-    result = runner.invoke(app, ["demo", "-o", str(tmp_path / "out"), "--studio-url", studio.url],
+    result = runner.invoke(app, ["demo", "-o", str(tmp_path / "out"), "--url", studio.url],
                            env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert f"project: {studio.url}/projects/" in result.stdout
@@ -52,6 +52,6 @@ def test_demo_pushes_the_seed_to_a_running_label_studio(studio, tmp_path, monkey
 
 def test_demo_rejects_an_unknown_studio_mode():
     result = runner.invoke(app, ["demo", "--studio", "maybe"])
-    assert result.exit_code == 2 and "'maybe' is not one of 'auto', 'start', 'off'" in result.stderr
+    assert result.exit_code == 2 and "'maybe' is not one of auto, start, off" in result.stderr
     with pytest.raises(ConfigError, match="--studio must be one of auto, start, off"):  # the Python API checks too
         DemoConfig(studio="maybe")  # type: ignore[arg-type]

@@ -198,7 +198,7 @@ def test_the_cli_prints_one_line_for_a_damaged_folder(command: str, baseline_sta
     shutil.copytree(baseline_stance_model_dir, folder)
     (folder / "baseline.npz").write_bytes(b"")
     relist(folder, "baseline_stance_model_dir")  # the empty-baseline.npz case printed only "Aborted."
-    data = str(newsmtsc_dir / "test_mt.jsonl")
+    data = str(newsmtsc_dir / "dev_mt.jsonl")
     args = (["tag", str(SEED_ARTICLE), "-m", str(folder), "-a", str(seed_actors_path), "-o", str(tmp_path / "t.jsonl")]
             if command == "tag" else ["evaluate", "-m", str(folder), "-d", data])
     result = CliRunner().invoke(app, args)
@@ -252,12 +252,13 @@ def test_a_stancekit_folder_is_a_warm_start_base(tiny_stance_model_dir: Path, ti
 def test_a_version_retrained_by_the_serve_backend_lists_its_files(fixture: str, request: pytest.FixtureRequest,
                                                                   tmp_path: Path) -> None:
     """The backend swaps in folders written by its retraining step: they are listed and checked like any other."""
+    from stancekit.serve.config import TrainingSettings
     from stancekit.serve.retrain import RetrainJob, train_version
 
     served = request.getfixturevalue(fixture)
     job = RetrainJob(studio_url="http://localhost:9", project_title="p", model_dir=served,
                      versions_root=tmp_path / "versions", served_version=served.name, served_path=served,
-                     job_dir=tmp_path / "job", max_steps=2, batch_size=8, threads=1)
+                     job_dir=tmp_path / "job", training=TrainingSettings(max_steps=2, batch_size=8, threads=1))
     retrained = train_version(job, SEED_GOLD, tmp_path / "r1")
     assert manifest_of(retrained)["files"] == describe_files(retrained)
     assert "heldout-predictions.jsonl" in describe_files(retrained)  # the report can correct its counts

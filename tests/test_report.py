@@ -455,11 +455,11 @@ def test_seed_report_of_one_undated_article_says_so(tmp_path, seed_text, baselin
     assert "resampled as independent" in page
 
 
-def test_confidence_and_other_options_are_checked():
+def test_confidence_and_other_options_are_checked(tagged, tmp_path):
     for bad, match in (({"confidence": 95}, "between 0 and 1"), ({"replicates": 10}, "at least 100"),
-                       ({"min_mentions": 0}, "at least 1"), ({"method": "emq"}, "must be one of")):
+                       ({"min_mentions": 0}, "at least 1"), ({"method": "bogus"}, "must be one of")):
         with pytest.raises(ConfigError, match=match):
-            ReportConfig(tags=Path("t.jsonl"), output_dir=Path("o"), **bad)
+            ReportConfig(tags=tagged, output_dir=tmp_path / "o", **bad)
 
 
 def test_untagged_input_is_a_clear_error(tmp_path, seed_actors_path):

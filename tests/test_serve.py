@@ -17,7 +17,7 @@ from stancekit.actors import ActorDictionary
 from stancekit.errors import ConfigError, OutputError
 from stancekit.serve.app import Backend, build_app
 from stancekit.serve.config import ServeConfig, TrainingSettings
-from stancekit.serve.controls import controls_from_config
+from stancekit.studio.controls import controls_from_config
 from stancekit.serve.predictor import prediction_certainty
 from stancekit.serve.versions import Version, VersionStore
 from stancekit.studio.config import LabelingConfig

@@ -18,18 +18,17 @@ runner = CliRunner()
 
 def test_parse_agreement_and_build_from_the_seed_export(seed_actors_path, tmp_path):
     (raw,) = [p for p in (SEED_GOLD / "raw").glob("export-*.json") if not p.name.endswith(".users.json")]
-    parsed = runner.invoke(app, ["ls", "parse", str(raw), "--out", str(tmp_path / "pulled"), "-a", str(seed_actors_path)])
+    parsed = runner.invoke(app, ["ls", "parse", str(raw), "-o", str(tmp_path / "pulled"), "-a", str(seed_actors_path)])
     assert parsed.exit_code == 0, parsed.output
     records = list(read_jsonl(tmp_path / "pulled" / "annotations.jsonl"))
 
-    report = runner.invoke(app, ["agreement", str(tmp_path / "pulled" / "annotations.jsonl"), "--json", "-"])
+    report = runner.invoke(app, ["agreement", str(tmp_path / "pulled" / "annotations.jsonl"), "--json"])
     assert report.exit_code == 0, report.output
     figures = json.loads(report.stdout)
     (who,) = figures["annotators"]
     assert figures["annotators"][who]["stance"] == 151 and figures["annotators"][who]["sentiment"] == 53
 
-    built = runner.invoke(app, ["dataset", "build", str(tmp_path / "pulled"), "--name", "seed",
-                                "--out-root", str(tmp_path / "datasets")])
+    built = runner.invoke(app, ["dataset", "build", str(tmp_path / "pulled"), "-o", str(tmp_path / "datasets" / "seed")])
     assert built.exit_code == 0, built.output
     gold = load_gold(tmp_path / "datasets" / "seed")
     assert (len(gold["train"]), len(gold["validation"]), len(gold["test"])) == (53, 0, 0)
@@ -42,7 +41,7 @@ def test_parse_agreement_and_build_from_the_seed_export(seed_actors_path, tmp_pa
 
 
 def test_build_refuses_a_folder_that_was_not_pulled(tmp_path):
-    result = runner.invoke(app, ["dataset", "build", str(tmp_path), "--name", "x"])
+    result = runner.invoke(app, ["dataset", "build", str(tmp_path), "-o", str(tmp_path / "x")])
     assert result.exit_code == 1 and "tasks.jsonl not found" in result.output
 
 

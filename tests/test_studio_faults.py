@@ -91,7 +91,9 @@ def test_pull_killed_midway_leaves_nothing_half_written(studio, many_docs, seed_
     with studio.client() as admin:
         result = pull(PullConfig(project=title, out_dir=out), admin)
     assert len(result.parsed.tasks) == 25 * SENTENCES_PER_DOC
-    assert [p.name for p in (out / "raw").iterdir() if not p.name.endswith(".users.json")] == [result.raw_path.name]
+    assert sorted(p.name for p in (out / "raw").iterdir()) == sorted(
+        result.raw_path.with_name(result.raw_path.stem + suffix).name for suffix in (".json", ".users.json",
+                                                                                     ".config.xml"))
 
 
 def test_wrong_token_is_refused_and_never_printed(studio):
@@ -132,7 +134,7 @@ def test_push_with_a_trained_model_prefills_stance_with_scores(studio, baseline_
     title = f"model push {secrets.token_hex(3)}"
     with studio.client() as admin:
         push(PushConfig(project=title, inputs=[coverage], actors=seed_actors_path,
-                        models=[baseline_stance_model_dir]), admin, quiet=True)
+                        model=baseline_stance_model_dir), admin, quiet=True)
         project = admin.find_project(title)
         assert project["model_version"].startswith("dictionary+baseline-stance@")
         task = next(admin.iter_tasks(project["id"]))

@@ -36,7 +36,7 @@ def answered(task: dict, stances: list[str], sentiment: str, annotator: int) -> 
 
 
 def test_kept_and_unprompted_model_answers_are_counted(seed_actors_path, baseline_stance_model_dir, tmp_path):
-    model = ModelAnswers([baseline_stance_model_dir])
+    model = ModelAnswers(baseline_stance_model_dir, None)
     exported = []
     for annotator, prefill in ((1, True), (2, False)):
         (task,) = build_tasks([sentence(seed_actors_path)], on_server=set(), summary=PushSummary(), answers=model,

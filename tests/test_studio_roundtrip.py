@@ -163,8 +163,8 @@ def test_round_trip(studio, annotator_tokens, coverage, seed_actors_path, tmp_pa
         adj_out = tmp_path / "adjudicated"
         pull(PullConfig(project=adjudication_title(title), out_dir=adj_out), admin)
 
-    summary = build_dataset(DatasetBuildConfig(name="rt", annotations_dir=out, adjudication_dir=adj_out,
-                                               out_root=tmp_path / "datasets", validation=0.0, test=0.5))
+    summary = build_dataset(DatasetBuildConfig(annotations_dir=out, adjudication_dir=adj_out,
+                                               output=tmp_path / "datasets" / "rt", validation=0.0, test=0.5))
     gold = load_gold(summary.out_dir)
     everything = sorted((row for split in gold.values() for row in split), key=lambda r: r["task_key"])
     got = {r["task_key"]: ([(m["actor"], m["start"], m["end"], m["stance"]) for m in r["mentions"]], r["sentiment"],

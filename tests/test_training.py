@@ -57,7 +57,7 @@ def test_sentence_sentiment_uses_the_same_machinery(tiny_sentiment_model_dir: Pa
 
 
 def test_baseline_combines_newsmtsc_and_gold(tiny_newsmtsc_dir: Path, tmp_path: Path) -> None:
-    result = train(TrainConfig(data=[tiny_newsmtsc_dir, SEED_GOLD], output=tmp_path / "combined", model="baseline",
+    result = train(TrainConfig(data=[tiny_newsmtsc_dir, SEED_GOLD], output=tmp_path / "combined", kind="baseline",
                                progress=False))
     manifest = json.loads((tmp_path / "combined" / "stancekit.json").read_text())
     assert manifest["data"]["formats"] == ["gold", "newsmtsc"]
@@ -71,7 +71,7 @@ def test_baseline_combines_newsmtsc_and_gold(tiny_newsmtsc_dir: Path, tmp_path: 
 def test_cli_train_and_evaluate_json(tiny_newsmtsc_dir: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     out = tmp_path / "models" / "cli-baseline"
-    result = runner.invoke(app, ["train", "--model", "baseline", "--data", str(tiny_newsmtsc_dir), "-o", str(out)])
+    result = runner.invoke(app, ["train", "--kind", "baseline", "--data", str(tiny_newsmtsc_dir), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "validation: macro-F1" in result.output and (out / "stancekit.json").is_file()
     result = runner.invoke(app, ["evaluate", "--model", str(out), "--data", str(tiny_newsmtsc_dir / "dev_mt.jsonl"),
@@ -85,9 +85,9 @@ def test_cli_train_and_evaluate_json(tiny_newsmtsc_dir: Path, tmp_path: Path) ->
 
 def test_retraining_replaces_the_model_atomically(tiny_newsmtsc_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "again"
-    first = train(TrainConfig(data=[tiny_newsmtsc_dir], output=out, model="baseline", progress=False))
+    first = train(TrainConfig(data=[tiny_newsmtsc_dir], output=out, kind="baseline", progress=False))
     fingerprint = json.loads((out / "stancekit.json").read_text())["fingerprint"]
-    second = train(TrainConfig(data=[tiny_newsmtsc_dir], output=out, model="baseline", progress=False))
+    second = train(TrainConfig(data=[tiny_newsmtsc_dir], output=out, kind="baseline", progress=False))
     assert json.loads((out / "stancekit.json").read_text())["fingerprint"] == fingerprint  # seeded, same data
     assert first.metrics == second.metrics
     assert sorted(p.name for p in tmp_path.iterdir()) == ["again"]
@@ -97,7 +97,7 @@ def test_an_empty_dataset_is_a_clear_error(tmp_path: Path) -> None:
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")
     with pytest.raises(InputError, match=r"empty.jsonl: no stance-labelled examples in the training data"):
-        train(TrainConfig(data=[empty], validation=[empty], output=tmp_path / "m", model="baseline"))
+        train(TrainConfig(data=[empty], validation=[empty], output=tmp_path / "m", kind="baseline"))
     assert not (tmp_path / "m").exists()
 
 
@@ -136,15 +136,15 @@ def test_a_label_scheme_mismatch_is_refused(tmp_path: Path, tiny_stance_model_di
     manifest["label_scheme"]["stance"] = ["pro", "anti", "neutral"]
     (gold / "stancekit-dataset.json").write_text(json.dumps(manifest))
     with pytest.raises(ConfigError, match="label-scheme mismatch"):
-        train(TrainConfig(data=[gold], output=tmp_path / "m", model="baseline"))
+        train(TrainConfig(data=[gold], output=tmp_path / "m", kind="baseline"))
     with pytest.raises(ConfigError, match="is a stance/span-pool model, this run trains sentiment"):
         train(TrainConfig(data=[SEED_GOLD], output=tmp_path / "m", task="sentiment",
                           base_model=str(tiny_stance_model_dir), max_steps=1))
 
 
 def test_bad_options_are_refused_before_work() -> None:
-    with pytest.raises(ConfigError, match="unknown model 'svm'"):
-        TrainConfig(data=["x"], output="m", model="svm")
+    with pytest.raises(ConfigError, match="unknown model kind 'svm'"):
+        TrainConfig(data=["x"], output="m", kind="svm")
     with pytest.raises(ConfigError, match="unknown stance input scheme"):
         TrainConfig(data=["x"], output="m", input_scheme="cls")
     with pytest.raises(ConfigError, match="no training data"):

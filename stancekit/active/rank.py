@@ -24,40 +24,16 @@ from typing import Any
 
 import numpy as np
 
-from stancekit.active import DEFAULT_STRATEGY, StrategyName
-from stancekit.active.strategies import STRATEGIES, certainty, make_strategy, spread_over_documents
+from stancekit.active import DEFAULT_STRATEGY
+from stancekit.active.options import RankConfig
+from stancekit.active.strategies import certainty, make_strategy, spread_over_documents
 from stancekit.errors import ConfigError
 from stancekit.records import Mention, Sentence
 from stancekit.studio.client import StudioClient
+from stancekit.studio.controls import DEFAULT_CONTROLS, Controls, controls_from_config
 from stancekit.studio.tasks import prediction
 
 UNCERTAINTY_SAMPLING = "Uncertainty sampling"  # Label Studio's Project.UNCERTAINTY
-
-
-@dataclass
-class RankConfig:
-    """Which project's open tasks to rank with which model and strategy, and whether to apply the order."""
-
-    project: str
-    model: Path
-    strategy: StrategyName = DEFAULT_STRATEGY
-    spread_documents: bool = False
-    limit: int | None = None
-    apply: bool = False
-    actors: Path | None = None
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        self.project = self.project.strip()
-        if not self.project:
-            raise ConfigError("no project title given: pass --project with the Label Studio project's title")
-        self.model = Path(self.model)
-        if self.strategy not in STRATEGIES:
-            raise ConfigError(f"unknown strategy {self.strategy!r}: expected one of {', '.join(STRATEGIES)}")
-        if self.limit is not None and self.limit < 1:
-            raise ConfigError(f"--limit must be at least 1, found {self.limit}")
-        if self.actors is not None:
-            self.actors = Path(self.actors)
 
 
 @dataclass
@@ -86,14 +62,17 @@ class RankResult:
     predictions_written: int = 0
 
 
-def task_sentence(task: dict[str, Any], find_mentions: Callable[[str], list[Mention]] | None = None) -> Sentence:
+def task_sentence(task: dict[str, Any], find_mentions: Callable[[str], list[Mention]] | None = None, *,
+                  controls: Controls = DEFAULT_CONTROLS) -> Sentence:
     """The sentence of a Label Studio task: a task pushed by stancekit carries its mentions; a task imported
-    by hand with only ``text`` gets them from ``find_mentions`` (the actor dictionary), or none."""
+    by hand with only its text (the data key the config's Text shows) gets them from ``find_mentions`` (the
+    actor dictionary), or none."""
     data = task.get("data") or {}
-    text = data.get("text")
+    text = data.get(controls.text_key)
     if not isinstance(text, str):
-        raise ConfigError(f"task {task.get('id')} has no 'text' field (found {sorted(data)}); stancekit ranks "
-                          "sentence tasks made by 'stancekit ls push' or imported as {\"text\": ...}")
+        raise ConfigError(f"task {task.get('id')} has no {controls.text_key!r} field (found {sorted(data)}); "
+                          "stancekit ranks sentence tasks made by 'stancekit ls push' or imported as "
+                          f"{{\"{controls.text_key}\": ...}}")
     if "mentions" in data:
         mentions = tuple(Mention(**{k: m[k] for k in ("actor", "start", "end", "text")}) for m in data["mentions"])
     else:
@@ -117,13 +96,12 @@ def queue_scores(certainties: Sequence[float], *, certainty_order: bool) -> list
 
 def rank_tasks(tasks: Sequence[dict[str, Any]], classifier: Any, *, strategy: str = DEFAULT_STRATEGY,
                spread_documents: bool = False, limit: int | None = None, seed: int = 0,
-               find_mentions: Callable[[str], list[Mention]] | None = None
+               find_mentions: Callable[[str], list[Mention]] | None = None, controls: Controls = DEFAULT_CONTROLS
                ) -> tuple[list[RankedTask], list[dict[str, Any]]]:
     """Rank ``tasks`` ({"id", "data"}) with a stance ``classifier``; returns the ranking and, in the same
-    order, each task's pre-annotation (spans + stances) with ``score`` set to the queue score."""
-    if classifier.task != "stance":
-        raise ConfigError(f"{classifier.path} is a {classifier.task} model; ranking needs a stance model")
-    sentences = [task_sentence(task, find_mentions) for task in tasks]
+    order, each task's pre-annotation (spans + stances, in the project's ``controls``) with ``score`` set to
+    the queue score."""
+    sentences = [task_sentence(task, find_mentions, controls=controls) for task in tasks]
     probabilities = classifier.mention_probabilities(sentences)
     order = make_strategy(strategy, seed=seed).rank(probabilities)
     if spread_documents:
@@ -138,7 +116,7 @@ def rank_tasks(tasks: Sequence[dict[str, Any]], classifier: Any, *, strategy: st
                                  sentence.text, round(c, 6), score))
         stances = [dict(zip(classifier.labels, map(float, row))) for row in np.atleast_2d(probs)] \
             if sentence.mentions else None
-        pre = prediction(sentence, model_version="", stances=stances)
+        pre = prediction(sentence, model_version="", stances=stances, controls=controls)
         predictions.append({"task": int(task["id"]), "result": pre["result"], "score": score})
     return ranked, predictions
 
@@ -162,10 +140,10 @@ def apply_ranking(client: StudioClient, project_id: int, predictions: Sequence[d
 
 
 def load_stance_model(path: Path) -> Any:
-    """The one place this package loads a model."""
+    """The one place this package loads a model (a sentiment model is refused at load)."""
     from stancekit.models import load_model
 
-    return load_model(path)
+    return load_model(path, task="stance")
 
 
 def rank(config: RankConfig, client: StudioClient) -> RankResult:
@@ -181,9 +159,10 @@ def rank(config: RankConfig, client: StudioClient) -> RankResult:
         find_mentions = DictionaryMatcher(ActorDictionary.load(config.actors)).find
     classifier = load_stance_model(config.model)
     tasks = list(client.iter_unannotated_tasks(project["id"]))
+    controls = controls_from_config(project["label_config"]) if project.get("label_config") else DEFAULT_CONTROLS
     ranked, predictions = rank_tasks(tasks, classifier, strategy=config.strategy,
                                      spread_documents=config.spread_documents, limit=config.limit, seed=config.seed,
-                                     find_mentions=find_mentions)
+                                     find_mentions=find_mentions, controls=controls)
     result = RankResult(project["id"], ranking_version(classifier.name, config.strategy), ranked, len(tasks))
     if config.apply and ranked:
         result.predictions_written = apply_ranking(client, project["id"], predictions, result.model_version)

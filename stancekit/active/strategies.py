@@ -23,11 +23,11 @@ full order. The two formulas are a few lines of numpy.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol, get_args
+from typing import Protocol
 
 import numpy as np
 
-from stancekit.active import StrategyName
+from stancekit.active import STRATEGY_NAMES
 from stancekit.errors import ConfigError
 from stancekit.margins import top_two_margins
 
@@ -101,7 +101,7 @@ class Random:
         return [int(i) for i in np.random.default_rng(self.seed).permutation(len(probabilities))]
 
 
-STRATEGIES: tuple[str, ...] = get_args(StrategyName)
+STRATEGIES: tuple[str, ...] = STRATEGY_NAMES
 
 
 def make_strategy(name: str, *, seed: int = 0) -> QueryStrategy:

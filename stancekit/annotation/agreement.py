@@ -14,7 +14,11 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+from stancekit.options import OUTPUT_FILE, check_fields, option
+from stancekit.paths import PathRule
 
 ALPHA_WARNING = 0.667  # Krippendorff: below this, draw no conclusions from the labels
 
@@ -182,3 +186,16 @@ def per_annotator(records: list[dict[str, Any]], tables: dict[str, dict[Unit, di
                 row.setdefault(label, {}).setdefault(top, 0)
                 row[label][top] += 1
     return stats
+
+
+@dataclass
+class AgreementConfig:
+    """Which annotation records to measure, and where the JSON report goes (``stancekit agreement``)."""
+
+    annotations: Path = option(help="Annotation records: annotations.jsonl written by `stancekit ls pull`.",
+                               argument=True, metavar="FILE",
+                               path=PathRule("file", "annotation records (annotations.jsonl)", stream=True))
+    output: Path | None = OUTPUT_FILE(None)
+
+    def __post_init__(self) -> None:
+        check_fields(self)

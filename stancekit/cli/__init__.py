@@ -1,6 +1,9 @@
-"""The ``stancekit`` command line: thin commands that parse options and call library functions."""
+"""The ``stancekit`` command line: thin commands that parse options and call library functions.
 
-from stancekit.cli import actors, agreement, coverage, dataset, demo, ls, report, serve, studio, tag, train  # noqa: F401  (registers the commands)
+The modules are imported in workflow order: the commands are listed in that order under their headings.
+"""
+
+from stancekit.cli import coverage, actors, studio, ls, agreement, dataset, train, tag, report, serve, project, demo  # noqa: F401,E501  (registers the commands)
 from stancekit.cli._app import app
 
 

@@ -3,41 +3,39 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-from typing import Annotated
 
-import typer
+from stancekit.actors import DictionaryConfig
+from stancekit.cli._app import READ, cli_errors, command, command_group
+from stancekit.cli._options import config_command
 
-from stancekit.cli._app import cli_errors, command_group
-
-actors_app = command_group("actors", "Validate and inspect actor dictionaries.")
-
-DictionaryPath = Annotated[Path, typer.Argument(help="Actor dictionary (YAML).")]
+actors_app = command_group("actors", "Validate and inspect actor dictionaries.", panel=READ)
 
 
-@actors_app.command("check")
+@command(actors_app, "check")
 @cli_errors
-def check(path: DictionaryPath) -> None:
+@config_command(DictionaryConfig)
+def check(config: DictionaryConfig) -> None:
     """Validate a dictionary: duplicate aliases, missing parents, parent cycles, bad dates."""
     from stancekit.actors import ActorDictionary
 
-    dictionary = ActorDictionary.load(path)
+    dictionary = ActorDictionary.load(config.actors)
     for warning in dictionary.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     aliases = sum(1 for actor in dictionary for _ in actor.surface_forms())
-    print(f"{path}: OK, {len(dictionary)} actors, {aliases} surface forms")
+    print(f"{config.actors}: OK, {len(dictionary)} actors, {aliases} surface forms")
 
 
-@actors_app.command("list")
+@command(actors_app, "list")
 @cli_errors
-def list_actors(path: DictionaryPath) -> None:
+@config_command(DictionaryConfig)
+def list_actors(config: DictionaryConfig) -> None:
     """Print the actors of a dictionary with their type, parent chain and aliases."""
     from rich.console import Console
     from rich.table import Table
 
     from stancekit.actors import ActorDictionary
 
-    dictionary = ActorDictionary.load(path)
+    dictionary = ActorDictionary.load(config.actors)
     table = Table("id", "name", "type", "parents", "aliases")
     for actor in dictionary:
         forms = sorted({alias.text for alias in actor.surface_forms()})

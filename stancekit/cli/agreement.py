@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
-import typer
-
-from stancekit.cli._app import app, cli_errors
+from stancekit.annotation.agreement import AgreementConfig
+from stancekit.cli._app import ANNOTATE, cli_errors, command
+from stancekit.cli._options import config_command, shared_option
 from stancekit.io import atomic_write, read_jsonl
+from stancekit.options import JSON
 
 
 def _fmt(value: float | None) -> str:
@@ -21,21 +21,24 @@ def _share(part: int, whole: int) -> str:
     return "-" if not whole else f"{part} ({part / whole:.0%})"
 
 
-@app.command()
+@command(panel=ANNOTATE)
 @cli_errors
-def agreement(
-    annotations: Annotated[Path, typer.Argument(help="annotations.jsonl written by stancekit ls pull.")],
-    json_out: Annotated[Optional[Path], typer.Option("--json", help="Also write the report as JSON here "
-                        "('-' for stdout only).")] = None,
-) -> None:
-    """Krippendorff's alpha, pairwise Cohen's kappa and per-annotator figures for stance and sentiment."""
+@config_command(AgreementConfig)
+def agreement(config: AgreementConfig, as_json: Annotated[bool, shared_option(JSON)] = False) -> None:
+    """Krippendorff's alpha, pairwise Cohen's kappa and per-annotator figures for stance and sentiment.
+
+    -o/--output also writes the report as JSON to a file.
+    """
     from rich.console import Console
     from rich.table import Table
 
     from stancekit.annotation.agreement import agreement as compute_agreement
 
-    report = compute_agreement(list(read_jsonl(annotations)))
-    if json_out is not None and str(json_out) == "-":
+    report = compute_agreement(list(read_jsonl(config.annotations)))
+    if config.output is not None:
+        with atomic_write(config.output) as handle:
+            json.dump(report.to_dict(), handle, indent=2)
+    if as_json:
         print(json.dumps(report.to_dict(), indent=2))
         return
     console = Console()
@@ -72,6 +75,3 @@ def agreement(
             console.print(confusion)
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    if json_out is not None:
-        with atomic_write(json_out) as handle:
-            json.dump(report.to_dict(), handle, indent=2)

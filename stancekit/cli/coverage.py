@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING
 
-import typer
-
-from stancekit.cli._app import app, cli_errors
+from stancekit.cli._app import READ, cli_errors, command
+from stancekit.cli._options import config_command
+from stancekit.extract import ExtractConfig
 
 if TYPE_CHECKING:
     from stancekit.extract import ExtractSummary
-
-Inputs = Annotated[list[Path], typer.Argument(
-    help="Files (.txt/.text, .jsonl/.ndjson, .csv/.tsv) or folders (read recursively; files not read are named).")]
-Output = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write JSONL here (atomically); default stdout.")]
-SkipBad = Annotated[bool, typer.Option("--skip-bad", help="Report bad documents on stderr and go on.")]
 
 
 def _report(summary: ExtractSummary) -> None:
@@ -25,28 +19,21 @@ def _report(summary: ExtractSummary) -> None:
           f"{summary.mentions} mention(s){skipped}", file=sys.stderr)
 
 
-@app.command()
+@command(panel=READ)
 @cli_errors
-def sentences(inputs: Inputs, output: Output = None, skip_bad: SkipBad = False) -> None:
+@config_command(ExtractConfig, exclude=("actors", "roll_up", "only_with_mentions"))
+def sentences(config: ExtractConfig) -> None:
     """Split coverage into sentences with character offsets (JSONL, one sentence a line)."""
-    from stancekit.extract import ExtractConfig, extract
+    from stancekit.extract import extract
 
-    _report(extract(ExtractConfig(inputs=inputs, output=output, skip_bad=skip_bad)))
+    _report(extract(config))
 
 
-@app.command()
+@command(panel=READ)
 @cli_errors
-def mentions(
-    inputs: Inputs,
-    actors: Annotated[Path, typer.Option("--actors", "-a", help="Actor dictionary (YAML).")],
-    output: Output = None,
-    skip_bad: SkipBad = False,
-    roll_up: Annotated[bool, typer.Option("--roll-up", help="Attribute mentions to the top of the parent chain.")] = False,
-    only_with_mentions: Annotated[bool, typer.Option("--only-with-mentions", help="Drop sentences without actors.")] = False,
-) -> None:
+@config_command(ExtractConfig, require=("actors",))
+def mentions(config: ExtractConfig) -> None:
     """Split coverage into sentences and find the actors each one mentions (JSONL)."""
-    from stancekit.extract import ExtractConfig, extract
+    from stancekit.extract import extract
 
-    config = ExtractConfig(inputs=inputs, actors=actors, output=output, skip_bad=skip_bad,
-                           roll_up=roll_up, only_with_mentions=only_with_mentions)
     _report(extract(config))

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from stancekit.cli._app import app, cli_errors
+from stancekit.cli._app import PROJECT, cli_errors, command
 from stancekit.cli._options import config_command
 from stancekit.demo import DemoConfig
 
 
-@app.command()
+@command(panel=PROJECT)
 @cli_errors
 @config_command(DemoConfig)
 def demo(config: DemoConfig) -> None:
-    """Run stancekit on the seed coverage: actors, Label Studio tasks, a quick model, tags and a report."""
+    """Run stancekit on the seed coverage: actors, Label Studio tasks, a quick model, tags and a report.
+
+    --actors defaults to the seed folder's dictionary (not the project file's).
+    """
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table

@@ -2,49 +2,33 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING
 
-import typer
-
-from stancekit.active import DEFAULT_STRATEGY, StrategyName
-from stancekit.annotation.gold import Policy
-from stancekit.cli._app import cli_errors, command_group
-from stancekit.cli._studio_options import Actors, Project, Token, Url
+from stancekit.active.options import RankConfig
+from stancekit.cli._app import ANNOTATE, cli_errors, command, command_group
+from stancekit.cli._options import config_command
+from stancekit.studio.options import AdjudicateConfig, LabelingConfigOptions, ParseConfig, PullConfig, PushConfig
 
 if TYPE_CHECKING:
     from stancekit.studio.parse import ParsedExport
 
-ls_app = command_group("ls", "Annotate in Label Studio: push tasks, pull labels, adjudicate disputes.")
+ls_app = command_group("ls", "Annotate in Label Studio: push tasks, pull labels, adjudicate, rank.", panel=ANNOTATE)
 
 
-@ls_app.command()
+@command(ls_app)
 @cli_errors
-def push(
-    inputs: Annotated[list[Path], typer.Argument(help="Coverage files (.txt, .jsonl, .csv) or folders.")],
-    actors: Actors,
-    project: Project,
-    model: Annotated[Optional[list[Path]], typer.Option("--model", "-m", help="A trained stancekit model "
-                     "(stance or sentiment) whose answers pre-fill the tasks; repeat for both.")] = None,
-    prefill: Annotated[bool, typer.Option("--prefill/--spans-only", help="Pre-fill the --model answers (stance "
-                       "per span, sentiment), or pre-annotate only the actor spans and keep the answers hidden (the "
-                       "agreement report then shows how often annotators, unprompted, gave the model's answer).")]
-        = True,
-    overlap: Annotated[int, typer.Option(help="Annotations wanted per task (Label Studio maximum_annotations).")] = 1,
-    batch_size: Annotated[int, typer.Option(help="Tasks per import request.")] = 500,
-    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Report bad documents and go on.")] = False,
-    url: Url = None,
-    token: Token = None,
-) -> None:
-    """Create or reuse a project and import one task per sentence with an actor (idempotent, resumable)."""
-    from stancekit.studio.client import StudioClient
-    from stancekit.studio.push import PushConfig, push as push_job
+@config_command(PushConfig)
+def push(config: PushConfig) -> None:
+    """Create or reuse a project and import one task per sentence with an actor (idempotent, resumable).
 
-    config = PushConfig(project=project, inputs=inputs, actors=actors, models=model or [], overlap=overlap,
-                        batch_size=batch_size, skip_bad=skip_bad, prefill=prefill)
-    with StudioClient(url, token) as client:
+    With --model and/or --sentiment-model their answers pre-fill the tasks (or stay hidden: --spans-only).
+    """
+    from stancekit.studio.client import StudioClient
+    from stancekit.studio.push import push as push_job
+
+    with StudioClient(config.studio.url, config.studio.token) as client:
         summary = push_job(config, client)
     print(f"project {summary.project_id}: pushed {summary.pushed} task(s), {summary.already_there} already there, "
           f"{summary.duplicates} duplicate sentence(s) in the input; {summary.requests} request(s)", file=sys.stderr)
@@ -65,59 +49,47 @@ def _report(parsed: ParsedExport, out_dir: Path) -> None:
               f"see {out_dir / 'unknown-actors.jsonl'} and extend the dictionary", file=sys.stderr)
 
 
-@ls_app.command()
+@command(ls_app)
 @cli_errors
-def pull(
-    project: Project,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder (default datasets/<project>).")] = None,
-    actors: Annotated[Optional[Path], typer.Option("--actors", "-a", help="Actor dictionary, to map spans "
-                      "annotators marked as 'other'.")] = None,
-    url: Url = None,
-    token: Token = None,
-) -> None:
-    """Export the project (full JSON snapshot, kept verbatim under raw/) and parse it into annotation records."""
-    from stancekit.studio.client import StudioClient
-    from stancekit.studio.pull import PullConfig, SnapshotProgress, pull as pull_job
+@config_command(PullConfig)
+def pull(config: PullConfig) -> None:
+    """Export the project (full JSON snapshot, kept verbatim under raw/) and parse it into annotation records.
 
-    with StudioClient(url, token) as client, SnapshotProgress() as progress:
-        print(f"exporting {project!r} from {client.url} (a snapshot of every task)...", file=sys.stderr)
-        result = pull_job(PullConfig(project=project, out_dir=out, actors=actors), client, progress=progress)
+    The records go to -o/--output (default: datasets/<project>); with --actors, spans annotators marked as
+    'other' are mapped to the dictionary's actors.
+    """
+    from stancekit.studio.client import StudioClient
+    from stancekit.studio.pull import SnapshotProgress, pull as pull_job
+
+    with StudioClient(config.studio.url, config.studio.token) as client, SnapshotProgress() as progress:
+        print(f"exporting {config.project!r} from {client.url} (a snapshot of every task)...", file=sys.stderr)
+        result = pull_job(config, client, progress=progress)
     print(f"saved {result.raw_path}", file=sys.stderr)
     _report(result.parsed, result.out_dir)
 
 
-@ls_app.command()
+@command(ls_app)
 @cli_errors
-def parse(
-    export: Annotated[Path, typer.Argument(help="A saved full JSON export (raw/export-*.json).")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for tasks/annotations JSONL.")],
-    actors: Annotated[Optional[Path], typer.Option("--actors", "-a", help="Actor dictionary.")] = None,
-) -> None:
+@config_command(ParseConfig)
+def parse(config: ParseConfig) -> None:
     """Parse a saved export again offline (after extending the actor dictionary, say)."""
     from stancekit.studio.pull import parse_saved
 
-    _report(parse_saved(export, out, actors=actors), out)
+    _report(parse_saved(config.export, config.out_dir, actors=config.actors), config.out_dir)
 
 
-@ls_app.command()
+@command(ls_app)
 @cli_errors
-def adjudicate(
-    project: Project,
-    actors: Annotated[Optional[Path], typer.Option("--actors", "-a", help="Actor dictionary (default: the one the "
-                      "pull used, if unchanged since).")] = None,
-    pulled: Annotated[Optional[Path], typer.Option("--pulled", help="Folder written by ls pull "
-                      "(default datasets/<project>).")] = None,
-    policy: Annotated[Policy, typer.Option(help="all: every disagreement; ties: only units without a majority.")]
-        = "all",
-    url: Url = None,
-    token: Token = None,
-) -> None:
-    """Push disputed tasks to '<project> adjudication' with every annotator's answer visible."""
-    from stancekit.studio.adjudicate import AdjudicateConfig, adjudicate as adjudicate_job
+@config_command(AdjudicateConfig)
+def adjudicate(config: AdjudicateConfig) -> None:
+    """Push disputed tasks to '<project> adjudication' with every annotator's answer visible.
+
+    Without --actors (here or in the project file) it uses the dictionary the pull used, if unchanged since.
+    """
+    from stancekit.studio.adjudicate import adjudicate as adjudicate_job
     from stancekit.studio.client import StudioClient
 
-    config = AdjudicateConfig(project=project, actors=actors, pulled_dir=pulled, policy=policy)
-    with StudioClient(url, token) as client:
+    with StudioClient(config.studio.url, config.studio.token) as client:
         summary = adjudicate_job(config, client)
     print(f"{summary.disputed} disputed task(s): pushed {summary.pushed}, {summary.already_there} already in "
           f"'{summary.title}'; pull that project when reviewed and pass it to dataset build --adjudication",
@@ -125,52 +97,36 @@ def adjudicate(
     print(summary.project_url)
 
 
-@ls_app.command()
+@command(ls_app)
 @cli_errors
-def config(
-    actors: Actors,
-    adjudication: Annotated[bool, typer.Option(help="The review project's config.")] = False,
-) -> None:
+@config_command(LabelingConfigOptions)
+def config(config: LabelingConfigOptions) -> None:
     """Print the labeling config (XML) that push gives the project."""
     from stancekit.actors import ActorDictionary
     from stancekit.studio.config import LabelingConfig
 
-    print(LabelingConfig(ActorDictionary.load(actors)).xml(adjudication=adjudication))
+    print(LabelingConfig(ActorDictionary.load(config.actors)).xml(adjudication=config.adjudication))
 
 
-@ls_app.command()
+@command(ls_app)
 @cli_errors
-def rank(
-    project: Project,
-    model: Annotated[Path, typer.Option("--model", "-m", help="The trained stancekit stance model that scores "
-                     "the tasks.")],
-    strategy: Annotated[StrategyName, typer.Option(help="breaking-ties (smallest gap between the two likeliest "
-                        "labels first), entropy or random.")] = DEFAULT_STRATEGY,
-    spread_documents: Annotated[bool, typer.Option("--spread-documents", help="Round-robin over documents: "
-                                "every document's best task before any document's second.")] = False,
-    limit: Annotated[Optional[int], typer.Option(help="Rank (and apply) only the first N tasks.")] = None,
-    apply: Annotated[bool, typer.Option("--apply", help="Make Label Studio's label stream serve the tasks in "
-                     "this order (imports predictions and sets the project's sampling and model version).")]
-        = False,
-    actors: Annotated[Optional[Path], typer.Option("--actors", "-a", help="Actor dictionary, to find the actors "
-                      "of tasks imported by hand with only a text.")] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the random strategy.")] = 0,
-    url: Url = None,
-    token: Token = None,
-) -> None:
-    """Order the project's unannotated tasks by how much labelling them would teach the model (JSON lines)."""
-    from stancekit.active.rank import RankConfig, rank as rank_job
+@config_command(RankConfig)
+def rank(config: RankConfig) -> None:
+    """Order the project's unannotated tasks by how much labelling them would teach the model (JSON lines).
+
+    Each line: position, task_id, task_key, doc_id, text, certainty, score. --actors finds the actors of tasks
+    imported by hand with only a text.
+    """
+    from stancekit.active.rank import rank as rank_job
+    from stancekit.io import write_jsonl
     from stancekit.studio.client import StudioClient
 
-    config = RankConfig(project=project, model=model, strategy=strategy, spread_documents=spread_documents,
-                        limit=limit, apply=apply, actors=actors, seed=seed)
-    print(f"scoring the unannotated tasks of {project!r} with {model}...", file=sys.stderr)
-    with StudioClient(url, token) as client:
+    print(f"scoring the unannotated tasks of {config.project!r} with {config.model}...", file=sys.stderr)
+    with StudioClient(config.studio.url, config.studio.token) as client:
         result = rank_job(config, client)
-    for task in result.ranked:
-        print(json.dumps(task.to_dict(), ensure_ascii=False))
+    write_jsonl((task.to_dict() for task in result.ranked), config.output)
     print(f"project {result.project_id}: ranked {len(result.ranked)} of {result.open_tasks} unannotated task(s) "
-          f"by {strategy}", file=sys.stderr)
+          f"by {config.strategy}", file=sys.stderr)
     if result.applied:
         print(f"label stream: Uncertainty sampling over model version {result.model_version!r} "
               f"({result.predictions_written} prediction(s) written); annotators click 'Label All Tasks'",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 
-from stancekit.cli._app import app, cli_errors
+from stancekit.cli._app import REPORT, cli_errors, command
 from stancekit.cli._options import config_command
 from stancekit.reporting import ReportConfig
 
 
-@app.command()
+@command(panel=REPORT)
 @cli_errors
 @config_command(ReportConfig)
 def report(config: ReportConfig) -> None:

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import sys
 
-from stancekit.cli._app import app, cli_errors
+from stancekit.cli._app import TAG, cli_errors, command
 from stancekit.cli._options import config_command
 from stancekit.tagging.job import TagConfig
 
 
-@app.command()
+@command(panel=TAG)
 @cli_errors
 @config_command(TagConfig)
 def tag(config: TagConfig) -> None:
-    """Tag the stance toward every actor mention in coverage (and sentence sentiment)."""
+    """Tag the stance toward every actor mention in coverage (and sentence sentiment).
+
+    The output's suffix picks its format: .jsonl, .csv (a row a mention) or .parquet. Re-running an
+    interrupted run with the same options resumes it.
+    """
     from stancekit.tagging.job import tag as run_tag
 
     summary = run_tag(config)

@@ -7,17 +7,18 @@ from typing import Annotated
 
 import typer
 
-from stancekit.cli._app import app, cli_errors
-from stancekit.cli._options import config_command
+from stancekit.cli._app import LEARN, cli_errors, command
+from stancekit.cli._options import config_command, shared_option
 from stancekit.evaluation import EvaluateConfig
+from stancekit.options import JSON
 from stancekit.training import TrainConfig
 
 
-@app.command()
+@command(panel=LEARN)
 @cli_errors
 @config_command(TrainConfig)
 def train(config: TrainConfig) -> None:
-    """Train a classifier and save it (weights, stancekit.json, model card) to --output."""
+    """Train a classifier and save it (weights, stancekit.json, model card) to the -o/--output folder."""
     from stancekit.training import train as run_train
 
     result = run_train(config)
@@ -27,13 +28,10 @@ def train(config: TrainConfig) -> None:
     typer.echo(f"model saved to {result.path} ({result.train_seconds:.0f} s)")
 
 
-@app.command()
+@command(panel=LEARN)
 @cli_errors
 @config_command(EvaluateConfig)
-def evaluate(
-    config: EvaluateConfig,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
-) -> None:
+def evaluate(config: EvaluateConfig, as_json: Annotated[bool, shared_option(JSON)] = False) -> None:
     """Score a model: macro-F1, accuracy, per-class scores, confusion matrix, per-actor breakdown (gold)."""
     from rich.console import Console
     from rich.table import Table

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 from stancekit.errors import ConfigError
-from stancekit.options import option
+from stancekit.options import ACTORS, OUTPUT_DIR, STUDIO_URL, check_fields, option
+from stancekit.paths import PathRule
 from stancekit.records import Sentence
 from stancekit.studio import connection
 
@@ -49,21 +50,20 @@ class DemoConfig:
     """
 
     seeds_dir: Path | None = option(None, help="Seed folder (default: ./seeds or the repository's).",
-                                    flags=("--seeds",))
-    actors: Path | None = option(None, help="Actor dictionary (default: the seed folder's).")
-    output_dir: Path = option(Path("demo-output"), help="Folder for the tags and the report.",
-                              flags=("--output", "-o"))
+                                    flags=("--seeds",), metavar="DIR",
+                                    path=PathRule("folder", "a folder of coverage and one *.actors.yaml"))
+    actors: Path | None = ACTORS(None, project_default=False)  # default: the seed folder's, not the project's
+    output_dir: Path = OUTPUT_DIR(Path("demo-output"))
     studio: StudioMode = option("auto", help="Label Studio: auto (push if one answers), start (start one if none "
                          "answers), off.")
-    studio_url: str | None = option(None, help="Label Studio URL (default: $LABEL_STUDIO_URL, else "
-                                    "http://127.0.0.1:8080; token in $LABEL_STUDIO_API_KEY).", show_default=False)
+    studio_url: str | None = STUDIO_URL(None, show_default=False)
 
     def __post_init__(self) -> None:
-        self.seeds_dir = find_seeds(self.seeds_dir)
-        self.output_dir = Path(self.output_dir)
-        self.studio_url = connection.studio_url(self.studio_url)
         if self.studio not in STUDIO_MODES:
             raise ConfigError(f"--studio must be one of {', '.join(STUDIO_MODES)}, found {self.studio!r}")
+        check_fields(self)
+        self.seeds_dir = find_seeds(self.seeds_dir)
+        self.studio_url = connection.studio_url(self.studio_url)
         if self.actors is None:
             found = sorted(self.seeds_dir.glob("*.actors.yaml"))
             if len(found) != 1:

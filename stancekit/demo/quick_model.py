@@ -55,8 +55,8 @@ def quick_stance_model(config: QuickModelConfig) -> Predictor:
             manifest = Manifest.read(config.output)
             trained_on = sorted(s["sha256"] for s in manifest.data.get("train", []))
             if trained_on == wanted and manifest.files:  # an older folder (no file list) is retrained
-                return load_model(config.output)
+                return load_model(config.output, task="stance")
         except ConfigError as err:  # a damaged folder (ModelError) or an old label scheme
             print(f"retraining the demo model: {err}", file=sys.stderr)
-    train(TrainConfig(data=config.sources, output=config.output, model="baseline", progress=False))
-    return load_model(config.output)
+    train(TrainConfig(data=config.sources, output=config.output, kind="baseline", progress=False))
+    return load_model(config.output, task="stance")

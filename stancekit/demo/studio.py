@@ -56,7 +56,7 @@ def push_seed(*, inputs: list[Path], actors: Path, mode: str, url: str, project:
                                   "127.0.0.1 and pushes the seed")
     if parsed.hostname not in ("127.0.0.1", "localhost"):
         raise ConfigError(f"no Label Studio answers at {url}, and the demo starts one only on 127.0.0.1; start it "
-                          "there yourself or use --studio-url http://127.0.0.1:PORT")
+                          "there yourself or use --url http://127.0.0.1:PORT")
     if any(STUDIO_DATA_DIR.glob("*.sqlite3")) and not token:
         raise ConfigError(f"{STUDIO_DATA_DIR} holds an earlier Label Studio whose token was shown only at its first "
                           f"start: set {TOKEN_ENV} to it, or remove the folder to start afresh")

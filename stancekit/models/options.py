@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 from stancekit.errors import ConfigError
-from stancekit.options import option
+from stancekit.options import DEVICE, Range, check_fields, option
 
 Precision = Literal["fp32", "int8"]
 PRECISIONS: tuple[str, ...] = get_args(Precision)
@@ -24,17 +24,14 @@ class InferenceOptions:
       fp32 (0: never).
     """
 
-    device: str = option("auto", help="auto (GPU when present), cpu, cuda, cuda:1...")
-    batch_size: int = option(64, help="Mentions (stance) or sentences (sentiment) per model batch.")
+    device: str = DEVICE("auto")
+    batch_size: int = option(64, help="Mentions (stance) or sentences (sentiment) per model batch.",
+                             range=Range(min=1))
     precision: Precision = option("fp32", help="fp32, or int8 (transformer on CPU; unsure sentences redone in fp32).")
     recheck_margin: float = option(DEFAULT_RECHECK_MARGIN, help="With int8: redo in fp32 the sentences whose top "
-                                   "two labels are closer than this (0: never).")
+                                   "two labels are closer than this (0: never).", range=Range(min=0, max=1))
 
     def __post_init__(self) -> None:
-        if self.batch_size < 1:
-            raise ConfigError(f"batch size must be at least 1, found {self.batch_size}")
+        check_fields(self)
         if self.precision not in PRECISIONS:
             raise ConfigError(f"--precision must be one of {', '.join(PRECISIONS)}, found {self.precision!r}")
-        if not 0.0 <= self.recheck_margin <= 1.0:
-            raise ConfigError(f"--recheck-margin is a probability gap between 0 and 1, found {self.recheck_margin}; "
-                              f"use {DEFAULT_RECHECK_MARGIN} (the default) or 0 for int8 alone")

@@ -44,11 +44,11 @@ from stancekit.io import atomic_write
 from stancekit.records import Example
 from stancekit.labels import TASK_LABELS, Task
 from stancekit.models.base import Classifier
-from stancekit.models.manifest import DEFAULT_BASE_MODEL, MANIFEST, Manifest, reading, warn_versions
+from stancekit.models.manifest import DEFAULT_BASE_MODEL, MANIFEST, TRANSFORMER_SCHEMES, Manifest, reading, warn_versions
 from stancekit.models.options import InferenceOptions
 from stancekit.records import Sentence
 
-SCHEMES = ("span-pool", "pair", "sentence")
+SCHEMES = TRANSFORMER_SCHEMES
 OPEN, CLOSE = "[ ", " ]"
 HEAD_FILE = "head.safetensors"
 MODEL_TYPE, ARCHITECTURE = "stancekit", "StanceKitSpanPoolingClassifier"  # config.json: unknown to transformers
@@ -367,11 +367,12 @@ class TransformerClassifier(Classifier):
 
     @classmethod
     def fit(cls, train: Sequence[Example], validation: Sequence[Example], *, task: Task, input_scheme: str,
-            base_model: str = DEFAULT_BASE_MODEL, work_dir: Path, epochs: float = 4.0, max_steps: int = -1,
-            batch_size: int = 16, learning_rate: float = 5e-5, patience: int = 2, eval_steps: int | None = None,
-            seed: int = 42, device: str = "auto", max_length: int = 256, resume: bool = False,
+            base_model: str, work_dir: Path, epochs: float, max_steps: int, batch_size: int, learning_rate: float,
+            patience: int, eval_steps: int | None, seed: int, device: str, max_length: int, resume: bool = False,
             progress: bool = True) -> "TransformerClassifier":
         """Fine-tune the encoder with a target-aware head; the best checkpoint (validation macro-F1) is kept.
+
+        The hyperparameters have no defaults here: :class:`stancekit.training.TrainConfig` owns them.
 
         Checkpoints go to ``work_dir``; ``resume`` continues from its last one. ``base_model`` may be a
         stancekit transformer folder: its encoder and head are the starting point (warm start).

@@ -33,8 +33,8 @@ from stancekit.io import invalid_unicode
 from stancekit.models.manifest import MANIFEST
 from stancekit.options import flag
 from stancekit.serve.config import ServeConfig
-from stancekit.serve.controls import DEFAULT_CONTROLS, Controls, controls_from_config
-from stancekit.serve.predictor import Predictor, TaskError, load_classifier, shown, task_name
+from stancekit.serve.predictor import Preannotator, TaskError, load_classifier, shown, task_name
+from stancekit.studio.controls import DEFAULT_CONTROLS, Controls, controls_from_config
 from stancekit.serve.training import Retrainer, StudioLink
 from stancekit.serve.versions import Version, VersionStore
 
@@ -87,7 +87,7 @@ class Backend:
         self.retrainer = Retrainer(store=self.store, settings=config.training, studio=self.studio,
                                    actors=config.actors, served=lambda: self.version, on_version=self.switch)
 
-    def _current_predictor(self) -> Predictor:
+    def _current_predictor(self) -> Preannotator:
         """The predictor of the version current.json names; a version that no longer loads says how to go back."""
         try:
             return self._predictor(self.version)
@@ -102,9 +102,9 @@ class Backend:
         self.retrainer.stop()
         self._held.close()
 
-    def _predictor(self, version: Version) -> Predictor:
+    def _predictor(self, version: Version) -> Preannotator:
         stance = load_classifier(version.path, task="stance", options=self.config.inference)
-        return Predictor(stance, version=version.name, sentiment=self.sentiment, dictionary=self.dictionary)
+        return Preannotator(stance, version=version.name, sentiment=self.sentiment, dictionary=self.dictionary)
 
     def switch(self, version: Version) -> None:
         """Serve an accepted version: load it beside the current one, record it, then swap (requests never wait).

@@ -5,7 +5,7 @@ a task imported by hand has only its text, so the actor dictionary (``--actors``
 the text is split into sentences (stancekit's news segmenter), each sentence's mentions are found
 by the dictionary matcher, and the stance model reads each sentence on its own. The result is
 exactly what ``ls push --model`` pre-annotates with (:func:`stancekit.studio.tasks.prediction`),
-moved into the project's own control names (:mod:`stancekit.serve.controls`).
+in the project's own control names (:mod:`stancekit.studio.controls`).
 
 ``score`` is certainty, low = label me first: the BreakingTies margin (top-1 minus top-2
 probability) of the sentence's least certain mention (:func:`prediction_certainty`).
@@ -23,26 +23,23 @@ import numpy as np
 
 from stancekit.active.strategies import certainty
 from stancekit.actors import ActorDictionary, DictionaryMatcher
-from stancekit.errors import ConfigError, StanceKitError
+from stancekit.errors import StanceKitError
 from stancekit.models import InferenceOptions, load_model
-from stancekit.models import Predictor as Model
+from stancekit.models import Predictor
 from stancekit.records import Mention, Sentence
 from stancekit.segment import NewsSegmenter
-from stancekit.serve.controls import Controls
 from stancekit.studio.config import OTHER_ACTOR
-from stancekit.studio.tasks import ACTOR_FIELD, SENTIMENT_FIELD, STANCE_FIELD, prediction
+from stancekit.studio.controls import Controls
+from stancekit.studio.tasks import prediction
 
 
 class TaskError(StanceKitError):
     """A task in a /predict request cannot be read (what was expected, what was found)."""
 
 
-def load_classifier(path: Path, *, task: str, options: InferenceOptions) -> Model:
-    """The one place the backend loads a model folder."""
-    model = load_model(path, options)
-    if model.task != task:
-        raise ConfigError(f"{path} is a {model.task} model, expected a {task} model here")
-    return model
+def load_classifier(path: Path, *, task: str, options: InferenceOptions) -> Predictor:
+    """The one place the backend loads a model folder (a model of another task is refused at load)."""
+    return load_model(path, options, task=task)
 
 
 def prediction_certainty(stances: Sequence[dict[str, float]]) -> float:
@@ -110,10 +107,10 @@ def shown(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-class Predictor:
+class Preannotator:
     """Stance (and optional sentiment) models plus the actor dictionary, answering Label Studio tasks."""
 
-    def __init__(self, stance: Model, *, version: str, sentiment: Model | None = None,
+    def __init__(self, stance: Predictor, *, version: str, sentiment: Predictor | None = None,
                  dictionary: ActorDictionary | None = None):
         self.stance = stance
         self.sentiment = sentiment
@@ -188,14 +185,9 @@ class Predictor:
             stances = [stances[i] for _, i in kept] if stances is not None else None
         if sentiment is not None and controls.sentiment_values:
             sentiment = {k: v for k, v in sentiment.items() if k in controls.sentiment_values} or None
-        pred = prediction(sentence, model_version=self.version, stances=stances, sentiment=sentiment)
-        names = {ACTOR_FIELD: controls.actor, STANCE_FIELD: controls.stance, SENTIMENT_FIELD: controls.sentiment}
-        result = []
-        for item in pred["result"]:
-            if item["from_name"] == STANCE_FIELD and controls.stance_values \
-                    and item["value"]["choices"][0] not in controls.stance_values:
-                continue
-            result.append({**item, "from_name": names[item["from_name"]], "to_name": controls.text})
-        pred["result"] = result
+        pred = prediction(sentence, model_version=self.version, stances=stances, sentiment=sentiment, controls=controls)
+        if controls.stance_values:  # a stance the config does not offer is left out
+            pred["result"] = [item for item in pred["result"] if item["from_name"] != controls.stance
+                              or item["value"]["choices"][0] in controls.stance_values]
         pred["score"] = prediction_certainty(stances or [])
         return pred

@@ -9,19 +9,18 @@
    not worse. Both figures go into the new version's ``stancekit.json`` under ``"retraining"``.
 
 The new version lands in ``<versions>/<version>/`` (accepted or not); the server switches to it only
-when accepted. The Label Studio token comes from ``LABEL_STUDIO_API_KEY`` in this process's
-environment and is never written. The outcome is ``result.json`` in the job folder; a run that fails
+when accepted. The Label Studio token comes from this process's environment (given by the server:
+:func:`stancekit.studio.connection.token_environment`) and is never written. The outcome is ``result.json`` in the job folder; a run that fails
 on purpose writes ``error.json``; a crash or kill writes neither and the server reads the log.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +28,11 @@ from stancekit.models.folder import amend_manifest
 from stancekit.models.manifest import Manifest
 from stancekit.errors import ConfigError, StanceKitError
 from stancekit.io import atomic_write
+from stancekit.serve.config import TrainingSettings
 from stancekit.serve.versions import Version, VersionStore
+from stancekit.studio.connection import studio_token, studio_url
 
 JOB_FILE, RESULT_FILE, ERROR_FILE, LOG_FILE = "job.json", "result.json", "error.json", "job.log"
-TOKEN_ENV = "LABEL_STUDIO_API_KEY"
 
 
 @dataclass
@@ -47,25 +47,22 @@ class RetrainJob:
     served_path: Path
     job_dir: Path
     actors: Path | None = None
-    held_out: float = 0.2
-    epochs: float = 4.0
-    max_steps: int = -1
-    batch_size: int = 16
-    threads: int | None = None
+    training: TrainingSettings = field(default_factory=TrainingSettings)
     seed: int = 13
 
     def __post_init__(self) -> None:
         for name in ("model_dir", "versions_root", "served_path", "job_dir"):
             setattr(self, name, Path(getattr(self, name)))
         self.actors = Path(self.actors) if self.actors is not None else None
-        if not self.studio_url.startswith(("http://", "https://")):
-            raise ConfigError(f"expected the Label Studio URL (http://host:port), found {self.studio_url!r}")
+        if isinstance(self.training, dict):  # read back from job.json
+            self.training = TrainingSettings(**self.training)
+        if not self.studio_url:
+            raise ConfigError("no Label Studio URL known to pull the labels from: connect the backend from Label "
+                              "Studio (it sends its address), or start stancekit serve with --url (or set "
+                              "$LABEL_STUDIO_URL, or label_studio.url in the project file)")
+        self.studio_url = studio_url(self.studio_url)
         if not self.project_title.strip():
             raise ConfigError("no project title: the training request named no Label Studio project")
-        if not 0 < self.held_out < 0.5:
-            raise ConfigError(f"held-out share must be in (0, 0.5), found {self.held_out}")
-        if self.epochs <= 0 or self.batch_size < 1 or (self.threads is not None and self.threads < 1):
-            raise ConfigError("epochs, batch size and threads must be positive")
 
     def to_json(self) -> dict[str, Any]:
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self).items()}
@@ -76,10 +73,12 @@ def train_version(job: RetrainJob, gold_dir: Path, output: Path) -> Path:
     from stancekit.training import TrainConfig, train
 
     served = Manifest.read(job.served_path)
-    common = dict(data=[gold_dir], output=output, task="stance", epochs=job.epochs, max_steps=job.max_steps,
-                  batch_size=job.batch_size, threads=job.threads, seed=job.seed, device="cpu", progress=False)
+    settings = job.training
+    common = dict(data=[gold_dir], output=output, task="stance", epochs=settings.epochs, max_steps=settings.max_steps,
+                  batch_size=settings.batch_size, threads=settings.threads, seed=job.seed, device="cpu",
+                  progress=False)
     if served.kind == "baseline":
-        config = TrainConfig(**common, model="baseline")
+        config = TrainConfig(**common, kind="baseline")
     else:
         config = TrainConfig(**common, base_model=str(job.served_path), input_scheme=served.input_scheme,
                              max_length=served.max_length or 256)
@@ -129,20 +128,21 @@ def run(job: RetrainJob) -> dict[str, Any]:
 def _run_locked(job: RetrainJob) -> dict[str, Any]:
     from stancekit.studio.client import StudioClient
     from stancekit.studio.dataset import DatasetBuildConfig, build_dataset
-    from stancekit.studio.pull import PullConfig, pull, slug
+    from stancekit.studio.pull import PullConfig, pull
+    from stancekit.studio.pulled import slug
 
     started = time.perf_counter()
     store = VersionStore(job.model_dir, job.versions_root)
     data_root = job.versions_root / "data"
     pulled_dir = data_root / slug(job.project_title)
-    token = os.environ.get(TOKEN_ENV, "")
+    token = studio_token()
     with StudioClient(job.studio_url, token) as client:
         pulled = pull(PullConfig(project=job.project_title, out_dir=pulled_dir, actors=job.actors), client)
     print(f"pulled {len(pulled.parsed.tasks)} tasks, {len(pulled.parsed.records)} annotation records "
           f"into {pulled_dir}", file=sys.stderr, flush=True)
     number = store.next_number()
-    gold = build_dataset(DatasetBuildConfig(name=f"gold-r{number}", annotations_dir=pulled_dir, out_root=data_root,
-                                            validation=0.1, test=job.held_out, seed=job.seed))
+    gold = build_dataset(DatasetBuildConfig(annotations_dir=pulled_dir, output=data_root / f"gold-r{number}",
+                                            validation=0.1, test=job.training.held_out, seed=job.seed))
     if not gold.counts["test"]["mentions"] or not gold.counts["train"]["mentions"]:
         raise ConfigError(f"too few labelled sentences to train and hold a slice out ({gold.counts['train']} train, "
                           f"{gold.counts['test']} held out); label more tasks (in several documents) and retrain")
@@ -157,7 +157,7 @@ def _run_locked(job: RetrainJob) -> dict[str, Any]:
     retraining = {
         "project": job.project_title, "raw_export": str(pulled.raw_path), "gold_dataset": str(gold.out_dir),
         "gold_counts": gold.counts, "warm_start_from": job.served_version,
-        "held_out": {"split": "test", "share": job.held_out, "mentions": n, "metric": "stance f1_macro",
+        "held_out": {"split": "test", "share": job.training.held_out, "mentions": n, "metric": "stance f1_macro",
                      "previous": round(old_f1, 4), "new": round(new_f1, 4)},
         "accepted": accepted, "seconds": round(time.perf_counter() - started, 1),
     }

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import subprocess
 import sys
 import threading
@@ -23,21 +22,21 @@ from urllib.parse import urlparse
 
 from stancekit.errors import ConfigError, StanceKitError
 from stancekit.io import atomic_write
-from stancekit.serve.retrain import ERROR_FILE, JOB_FILE, LOG_FILE, RESULT_FILE, TOKEN_ENV, RetrainJob
 from stancekit.serve.config import TrainingSettings
+from stancekit.serve.retrain import ERROR_FILE, JOB_FILE, LOG_FILE, RESULT_FILE, RetrainJob
 from stancekit.serve.versions import Version, VersionStore
-from stancekit.studio.connection import URL_ENV
+from stancekit.studio.connection import TOKEN_ENV, url_and_source, studio_token, token_environment
 from stancekit.studio.server import is_healthy
 
 
 @dataclass
 class StudioLink:
-    """Where Label Studio is and the token to read it with (from /setup, else the environment)."""
+    """Where Label Studio is and the token to read it with (from /setup, else stancekit.studio.connection's)."""
 
     url: str = ""
     token: str = field(default="", repr=False)
-    fixed_url: bool = False  # --studio-url given: /setup's hostname does not replace it
-    url_flag: str = "--studio-url"  # serve's option that fixes the URL (named in errors)
+    fixed_url: bool = False  # --url given: /setup's hostname does not replace it
+    url_flag: str = "--url"  # serve's option that fixes the URL (named in errors)
 
     def update(self, hostname: Any, access_token: Any) -> None:
         if isinstance(hostname, str) and hostname.startswith(("http://", "https://")) and not self.fixed_url:
@@ -46,19 +45,27 @@ class StudioLink:
             self.token = access_token
 
     def resolve(self) -> tuple[str, str, str]:
-        """(URL, token, where the URL came from) for a retraining run; ConfigError saying how to connect."""
-        if self.url:
-            url, source = self.url, self.url_flag if self.fixed_url else "Label Studio's /setup"
-        else:
-            url, source = os.environ.get(URL_ENV, "").strip().rstrip("/"), f"${URL_ENV}"
+        """(URL, token, where the URL came from) for a retraining run; ConfigError saying how to connect.
+
+        The address /setup sent (or the one serve was started with), else what stancekit.studio.connection
+        finds ($LABEL_STUDIO_URL, the project file); the token /setup sent, else $LABEL_STUDIO_API_KEY."""
         connect = (f"connect this backend from Label Studio (Settings > Model; it sends its address and a token), "
                    f"or start stancekit serve with {self.url_flag} URL")
+        if self.url:
+            url, source = self.url, self.url_flag if self.fixed_url else "Label Studio's /setup"
+            parsed = urlparse(url)
+            if parsed.scheme not in ("http", "https") or not parsed.hostname:
+                raise ConfigError(f"{source} gives {url!r}, not a Label Studio URL like http://127.0.0.1:8080; "
+                                  f"{connect}")
+        else:
+            try:
+                found, source = url_and_source(None, fallback=False)
+            except ConfigError as err:
+                raise ConfigError(f"{err}; {connect}") from None
+            url = found or ""
         if not url:
             raise ConfigError(f"no Label Studio address known to pull the labels from; {connect}")
-        parsed = urlparse(url)
-        if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            raise ConfigError(f"{source} gives {url!r}, not a Label Studio URL like http://127.0.0.1:8080; {connect}")
-        token = self.token or os.environ.get(TOKEN_ENV, "")
+        token = studio_token(self.token or None)
         if not token:
             raise ConfigError(f"no Label Studio API token to pull the labels from {url} with; connect this backend "
                               f"from Label Studio (its /setup sends one) or set {TOKEN_ENV} where stancekit serve runs")
@@ -176,15 +183,11 @@ class Retrainer:
         job_dir = self.store.root / "jobs" / stamp
         job = RetrainJob(studio_url=url, project_title=title,
                          model_dir=self.store.model_dir, versions_root=self.store.root, served_version=served.name,
-                         served_path=served.path, job_dir=job_dir, actors=self.actors,
-                         held_out=self.settings.held_out, epochs=self.settings.epochs,
-                         max_steps=self.settings.max_steps, batch_size=self.settings.batch_size,
-                         threads=self.settings.threads)
+                         served_path=served.path, job_dir=job_dir, actors=self.actors, training=self.settings)
         job_dir.mkdir(parents=True)  # only once the job is known to be valid: no empty job folders
         with atomic_write(job_dir / JOB_FILE) as handle:
             json.dump(job.to_json(), handle, indent=2)
-        env = dict(os.environ)
-        env[TOKEN_ENV] = token
+        env = token_environment(token)
         env.setdefault("HF_HUB_OFFLINE", "1")
         log_path = job_dir / LOG_FILE
         started = time.perf_counter()

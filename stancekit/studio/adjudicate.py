@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from stancekit.actors import ActorDictionary
 from stancekit.annotation.adjudication import answers_text, disputed_tasks
-from stancekit.annotation.gold import POLICIES, Policy, TaskAnswers, resolve
-from stancekit.errors import ConfigError
+from stancekit.annotation.gold import TaskAnswers, resolve
 from stancekit.io import read_jsonl
 from stancekit.records import Mention
 from stancekit.studio.client import StudioClient
 from stancekit.studio.config import LabelingConfig
-from stancekit.studio.pull import ANNOTATIONS_FILE, TASKS_FILE, pulled_actors, slug
+from stancekit.studio.controls import DEFAULT_CONTROLS, Controls, controls_from_config
+from stancekit.studio.options import AdjudicateConfig
+from stancekit.studio.pulled import ANNOTATIONS_FILE, TASKS_FILE
 from stancekit.studio.push import ensure_project, existing_keys, import_new
 from stancekit.studio.tasks import region_id, sentiment_result, span_result, stance_result
 
@@ -35,27 +35,6 @@ def adjudication_title(project: str) -> str:
 
 
 @dataclass
-class AdjudicateConfig:
-    """Which pulled project to review, with which dictionary, under which dispute policy."""
-
-    project: str
-    actors: Path | None = None  # default: the dictionary the pull used (its manifest), if unchanged since
-    pulled_dir: Path | None = None  # default: datasets/<slug of project>
-    policy: Policy = "all"
-    batch_size: int = 500
-
-    def __post_init__(self) -> None:
-        if self.policy not in POLICIES:
-            raise ConfigError(f"unknown dispute policy {self.policy!r}; expected one of {POLICIES}")
-        self.pulled_dir = Path(self.pulled_dir) if self.pulled_dir is not None else Path("datasets") / slug(self.project)
-        for name in (TASKS_FILE, ANNOTATIONS_FILE):
-            if not (self.pulled_dir / name).is_file():
-                raise ConfigError(f"{self.pulled_dir / name} not found; run stancekit ls pull --project "
-                                  f"{self.project!r} first")
-        self.actors = Path(self.actors) if self.actors is not None else pulled_actors(self.pulled_dir)
-
-
-@dataclass
 class AdjudicateSummary:
     project_id: int
     project_url: str
@@ -65,10 +44,11 @@ class AdjudicateSummary:
     already_there: int
 
 
-def review_task(entry: TaskAnswers) -> dict[str, Any]:
-    """A review task: the original data, the answers panel, and the majority as pre-annotation."""
+def review_task(entry: TaskAnswers, controls: Controls = DEFAULT_CONTROLS) -> dict[str, Any]:
+    """A review task: the original data, the answers panel, and the majority as pre-annotation (in the data key
+    and control names of the review project's config, ``controls``)."""
     task = entry.task
-    data = {"text": task["text"], **task.get("context", {}), "answers": answers_text(entry),
+    data = {controls.text_key: task["text"], **task.get("context", {}), "answers": answers_text(entry),
             "task_key": task["task_key"], "doc_id": task["doc_id"], "sent_idx": task["sent_idx"],
             "start": task["start"], "end": task["end"], "mentions": task["mentions"],
             "meta": json.dumps(task["meta"], ensure_ascii=False, sort_keys=True)}
@@ -79,11 +59,11 @@ def review_task(entry: TaskAnswers) -> dict[str, Any]:
     for index, m in enumerate(gold["mentions"] if gold else []):
         mention = Mention(m["actor"], m["start"], m["end"], m["text"])
         rid = region_id(index, mention)
-        results.append(span_result(rid, mention))
-        if m["stance"] is not None:
-            results.append(stance_result(rid, mention, m["stance"]))
-    if gold and gold["sentiment"] is not None:
-        results.append(sentiment_result(gold["sentiment"]))
+        results.append(span_result(rid, mention, controls=controls))
+        if m["stance"] is not None and controls.stance is not None:
+            results.append(stance_result(rid, mention, m["stance"], controls=controls))
+    if gold and gold["sentiment"] is not None and controls.sentiment is not None:
+        results.append(sentiment_result(gold["sentiment"], controls=controls))
     return {"data": data, "predictions": [{"model_version": MAJORITY_VERSION, "score": 1.0, "result": results}]}
 
 
@@ -96,7 +76,8 @@ def adjudicate(config: AdjudicateConfig, client: StudioClient) -> AdjudicateSumm
     title = adjudication_title(config.project)
     project = ensure_project(client, title, labeling, overlap=1, model_version=MAJORITY_VERSION, adjudication=True)
     on_server = existing_keys(client, project["id"])
-    new = [review_task(e) for e in disputed if e.task["task_key"] not in on_server]
+    controls = controls_from_config(labeling.xml(adjudication=True))
+    new = [review_task(e, controls) for e in disputed if e.task["task_key"] not in on_server]
     pushed = import_new(client, project["id"], new, batch_size=config.batch_size)
     return AdjudicateSummary(project["id"], client.project_url(project["id"]), title, len(disputed), pushed,
                              len(disputed) - len(new))

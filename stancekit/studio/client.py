@@ -96,13 +96,33 @@ class StudioClient:
         except self._api_error as exc:
             if exc.status_code == 401 and not retried and self._refresh_access_token():
                 return self._run(call, retried=True)
+            if exc.status_code == 404 or (exc.status_code or 0) < 400:  # no such API, or an answer not its JSON
+                self._require_label_studio()
             raise self._refused(exc) from None
+        except ValueError as exc:  # the SDK could not read the answer (HTML, not JSON; pydantic's errors too)
+            self._require_label_studio()
+            raise StudioError(f"Label Studio at {self.url} answered {self._last_request} with something unexpected "
+                              f"({type(exc).__name__}); is it a Label Studio 1.20 or later?") from None
         except self._timeout_error:
             raise StudioError(f"Label Studio at {self.url} did not answer {self._last_request} in time; it may be "
                               "overloaded: retry (the command resumes where it stopped)") from None
         except self._transport_error as exc:
             raise StudioError(f"cannot reach Label Studio at {self.url} ({type(exc).__name__}); {INSTALL_HINT}; "
                               "re-running the command resumes where it stopped") from None
+
+    def _require_label_studio(self) -> None:
+        """A StudioError when the server at the URL is not a Label Studio (asked when a call goes wrong in a way
+        Label Studio's API would not: an unknown address, an answer that is not its JSON)."""
+        failed = self._last_request
+        try:
+            answer = self._http.get(f"{self.url}/api/version", timeout=10.0)
+            release = answer.json().get("release") if answer.status_code == 200 else None
+        except (self._transport_error, ValueError, AttributeError):
+            release = None
+        if not release:
+            raise StudioError(f"{self.url} is not a Label Studio: {failed} did not answer as Label Studio's API and "
+                              f"GET /api/version has no Label Studio release; check --url / $LABEL_STUDIO_URL "
+                              "(the server's base address, e.g. http://127.0.0.1:8080)") from None
 
     def _refresh_access_token(self) -> bool:
         """Exchange the personal access token for a fresh access token; False for a legacy token."""
@@ -149,8 +169,9 @@ class StudioClient:
         """The project with exactly this title (the first one, if several), or None."""
 
         def first_match() -> Any:
+            projects = self.sdk.projects.list(title=title, page_size=100)  # the first page; a 404 here: no API
             try:
-                for project in self.sdk.projects.list(title=title, page_size=100):  # pages on demand
+                for project in projects:  # further pages on demand
                     if project.title == title:
                         return project
             except self._api_error as exc:

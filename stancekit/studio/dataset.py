@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import sys
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,42 +20,8 @@ from stancekit.annotation.gold import gold_records
 from stancekit.errors import ConfigError
 from stancekit.gold_dataset import SPLITS
 from stancekit.io import read_jsonl
-from stancekit.labels import LabelScheme
-from stancekit.studio.pull import ANNOTATIONS_FILE, TASKS_FILE
-
-
-@dataclass
-class DatasetBuildConfig:
-    """Which pulled annotations (and adjudications) become which named dataset, split how."""
-
-    name: str
-    annotations_dir: Path
-    adjudication_dir: Path | None = None
-    out_root: Path = Path("datasets")
-    validation: float = 0.1
-    test: float = 0.1
-    seed: int = 13
-    scheme: LabelScheme = field(default_factory=LabelScheme)
-
-    def __post_init__(self) -> None:
-        if not self.name or any(c in self.name for c in "/\\") or self.name.startswith("."):
-            raise ConfigError(f"dataset name must be a plain folder name, found {self.name!r}")
-        self.annotations_dir, self.out_root = Path(self.annotations_dir), Path(self.out_root)
-        dirs = [self.annotations_dir]
-        if self.adjudication_dir is not None:
-            self.adjudication_dir = Path(self.adjudication_dir)
-            dirs.append(self.adjudication_dir)
-        for folder in dirs:
-            for name in (TASKS_FILE, ANNOTATIONS_FILE):
-                if not (folder / name).is_file():
-                    raise ConfigError(f"{folder / name} not found; expected a folder written by stancekit ls pull")
-        if not (0 <= self.validation < 1 and 0 <= self.test < 1 and self.validation + self.test < 1):
-            raise ConfigError(f"validation and test shares must be in [0, 1) and leave room for train, found "
-                              f"{self.validation} and {self.test}")
-
-    @property
-    def out_dir(self) -> Path:
-        return self.out_root / self.name
+from stancekit.studio.options import DatasetBuildConfig
+from stancekit.studio.pulled import ANNOTATIONS_FILE, TASKS_FILE
 
 
 def split_documents(gold: list[dict[str, Any]], *, validation: float, test: float, seed: int) -> dict[str, str]:

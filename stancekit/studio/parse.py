@@ -30,8 +30,8 @@ from stancekit.annotation.origins import span_origins
 from stancekit.errors import InputError
 from stancekit.labels import LabelScheme
 from stancekit.studio.config import OTHER_ACTOR
-from stancekit.studio.tasks import (ACTOR_FIELD, MODEL_ANSWERS_FIELD, SENTIMENT_FIELD, STANCE_FIELD, key_matches,
-                                   task_key)
+from stancekit.studio.controls import DEFAULT_CONTROLS, Controls
+from stancekit.studio.tasks import MODEL_ANSWERS_FIELD, key_matches, task_key
 
 
 @dataclass
@@ -65,16 +65,19 @@ def load_export(path: Path) -> list[dict[str, Any]]:
 
 
 def parse_export(path: Path, *, users: dict[int, str] | None = None, dictionary: ActorDictionary | None = None,
-                 scheme: LabelScheme | None = None) -> ParsedExport:
-    """Parse a saved export into records; ``users`` names annotators (id -> e-mail)."""
-    return ExportParser(path, users or {}, dictionary, scheme or LabelScheme()).parse(load_export(path))
+                 scheme: LabelScheme | None = None, controls: Controls = DEFAULT_CONTROLS) -> ParsedExport:
+    """Parse a saved export into records; ``users`` names annotators (id -> e-mail); ``controls``: the control
+    names of the project's labeling config (:func:`stancekit.studio.controls.controls_from_config`)."""
+    return ExportParser(path, users or {}, dictionary, scheme or LabelScheme(), controls).parse(load_export(path))
 
 
 class ExportParser:
     """Turns one export into records, with errors that name the file, task key and annotation."""
 
-    def __init__(self, path: Path, users: dict[int, str], dictionary: ActorDictionary | None, scheme: LabelScheme):
+    def __init__(self, path: Path, users: dict[int, str], dictionary: ActorDictionary | None, scheme: LabelScheme,
+                 controls: Controls = DEFAULT_CONTROLS):
         self.path = Path(path)
+        self.controls = controls
         self.users = users
         self.dictionary = dictionary
         self.matcher = DictionaryMatcher(dictionary) if dictionary is not None else None
@@ -107,16 +110,19 @@ class ExportParser:
     def task_record(self, task: dict[str, Any], index: int) -> dict[str, Any]:
         data = task["data"]
         where = f"task {task.get('id')} (item {index})"
-        if not isinstance(data.get("text"), str):
-            raise self.fail(where, "no text in its data: expected a sentence task (stancekit ls push, or "
-                            "imported by hand as {\"text\": ...})")
+        text_key = self.controls.text_key
+        if not isinstance(data.get(text_key), str):
+            raise self.fail(where, f"no text in its data (data.{text_key}, which the labeling config's Text shows): "
+                            f"expected a sentence task (stancekit ls push, or imported by hand as "
+                            f"{{\"{text_key}\": ...}})")
+        text = data[text_key]
         key = data.get("task_key")
         if key is None and "id" in task:  # imported by hand with only its text: one task, one document
             data = {**data, "doc_id": f"ls-task-{task['id']}", "sent_idx": 0}
-            key = task_key(data["doc_id"], 0, data["text"])
+            key = task_key(data["doc_id"], 0, text)
         if not isinstance(key, str):
             raise self.fail(where, "no task_key in its data and no task id: not a Label Studio task export")
-        if not key_matches(key, data["text"]):
+        if not key_matches(key, text):
             raise self.fail(f"{where}, key {key}", "the task text no longer matches its key (edited after the push?)",
                             hint="restore the sentence text in Label Studio or push the sentence again as a new task")
         try:
@@ -124,8 +130,8 @@ class ExportParser:
         except json.JSONDecodeError:
             raise self.fail(f"{where}, key {key}", "the 'meta' field is not JSON") from None
         return {"task_key": key, "doc_id": str(data["doc_id"]), "sent_idx": int(data["sent_idx"]),
-                "start": int(data.get("start", 0)), "end": int(data.get("end", len(data["text"]))),
-                "text": data["text"], "mentions": list(data.get("mentions") or []), "meta": meta,
+                "start": int(data.get("start", 0)), "end": int(data.get("end", len(text))),
+                "text": text, "mentions": list(data.get("mentions") or []), "meta": meta,
                 "context": {k: str(data.get(k) or "") for k in ("before", "after", "byline")},
                 "model_answers": data.get(MODEL_ANSWERS_FIELD)}
 
@@ -149,11 +155,11 @@ class ExportParser:
         sentiment: str | None = None
         for result in annotation.get("result") or []:
             name, value = result.get("from_name"), result.get("value") or {}
-            if name == ACTOR_FIELD:
+            if name == self.controls.actor:
                 spans[result.get("id")] = value
-            elif name == STANCE_FIELD:
+            elif name is not None and name == self.controls.stance:
                 stances[result.get("id")] = self.one_choice(value, self.stance_labels, "stance", where)
-            elif name == SENTIMENT_FIELD:
+            elif name is not None and name == self.controls.sentiment:
                 sentiment = self.one_choice(value, self.sentiment_labels, "sentiment", where)
         for rid in stances:
             if rid not in spans:

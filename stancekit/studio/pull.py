@@ -1,13 +1,6 @@
 """``stancekit ls pull``: the full JSON export saved verbatim first, then parsed into records.
 
-Layout of ``datasets/<project>/``::
-
-    raw/export-<UTC time>.json        the export, byte for byte as Label Studio sent it
-    raw/export-<UTC time>.users.json  annotator ids -> e-mails at that time
-    tasks.jsonl                       one sentence record per task, with its task_key
-    annotations.jsonl                 annotation records (see stancekit.studio.parse)
-    unknown-actors.jsonl              annotated spans the actor dictionary does not know
-    stancekit-pull.json               which export was parsed, with which actor dictionary (path, sha256)
+The folder it writes (``datasets/<project>/`` by default) is described in :mod:`stancekit.studio.pulled`.
 """
 
 from __future__ import annotations
@@ -15,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,35 +18,12 @@ from tqdm import tqdm
 from stancekit.actors import ActorDictionary
 from stancekit.errors import ConfigError
 from stancekit.io import atomic_write, file_sha256, write_jsonl
+from stancekit.labels import LabelScheme
 from stancekit.studio.client import StudioClient, StudioError
-from stancekit.studio.parse import ParsedExport, parse_export
-
-TASKS_FILE = "tasks.jsonl"
-ANNOTATIONS_FILE = "annotations.jsonl"
-UNKNOWN_FILE = "unknown-actors.jsonl"
-MANIFEST_FILE = "stancekit-pull.json"
-
-
-def slug(title: str) -> str:
-    """A folder name for a project title."""
-    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "project"
-
-
-@dataclass
-class PullConfig:
-    """Which project to export, where to keep it, and the dictionary for annotator-added spans."""
-
-    project: str
-    out_dir: Path | None = None  # default: datasets/<slug of project>
-    actors: Path | None = None
-
-    def __post_init__(self) -> None:
-        if not self.project.strip():
-            raise ConfigError("no project given: expected the Label Studio project title")
-        self.out_dir = Path(self.out_dir) if self.out_dir is not None else Path("datasets") / slug(self.project)
-        if self.actors is not None:
-            self.actors = Path(self.actors)
-
+from stancekit.studio.controls import DEFAULT_CONTROLS, Controls, controls_from_config
+from stancekit.studio.options import PullConfig
+from stancekit.studio.parse import ExportParser, ParsedExport, load_export
+from stancekit.studio.pulled import ANNOTATIONS_FILE, MANIFEST_FILE, TASKS_FILE, UNKNOWN_FILE
 
 @dataclass
 class PullResult:
@@ -65,6 +34,11 @@ class PullResult:
 
 def users_path(raw: Path) -> Path:
     return raw.with_name(raw.stem + ".users.json")
+
+
+def config_path(raw: Path) -> Path:
+    """Where the project's labeling config is kept beside an export."""
+    return raw.with_name(raw.stem + ".config.xml")
 
 
 class SnapshotProgress:
@@ -96,9 +70,11 @@ class SnapshotProgress:
         self.close()
 
 
-def download(client: StudioClient, project_id: int, raw_dir: Path, *,
+def download(client: StudioClient, project: dict[str, Any], raw_dir: Path, *,
              progress: Callable[[str, float], None] | None = None) -> Path:
-    """Save the export verbatim (atomically: a killed download leaves no file) and the users map."""
+    """Save the export verbatim (atomically: a killed download leaves no file), the users map and the project's
+    labeling config."""
+    project_id = project["id"]
     raw_dir.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
     raw = raw_dir / f"export-{stamp}.json"
@@ -112,6 +88,9 @@ def download(client: StudioClient, project_id: int, raw_dir: Path, *,
         raise
     with atomic_write(users_path(raw)) as handle:
         json.dump({str(k): v for k, v in sorted(users.items())}, handle, indent=1)
+    if project.get("label_config"):
+        with atomic_write(config_path(raw)) as handle:
+            handle.write(project["label_config"])
     return raw
 
 
@@ -123,10 +102,23 @@ def read_users(raw: Path) -> dict[int, str]:
     return {int(k): v for k, v in json.loads(path.read_text(encoding="utf-8")).items()}
 
 
+def read_controls(raw: Path) -> Controls:
+    """The control names of the labeling config saved beside an export (stancekit's own when there is none)."""
+    path = config_path(raw)
+    if not path.is_file():
+        return DEFAULT_CONTROLS
+    try:
+        return controls_from_config(path.read_text(encoding="utf-8"))
+    except ConfigError as err:
+        raise ConfigError(f"{path}: {err}") from None
+
+
 def parse_saved(raw: Path, out_dir: Path, *, actors: Path | None = None) -> ParsedExport:
     """Parse a saved export and write tasks, annotation records, unknown actors and the manifest (atomically)."""
     dictionary = ActorDictionary.load(actors) if actors is not None else None
-    parsed = parse_export(raw, users=read_users(raw), dictionary=dictionary)
+    tasks = load_export(raw)
+    controls = read_controls(raw) if tasks else DEFAULT_CONTROLS  # a project without tasks: its config is moot
+    parsed = ExportParser(raw, read_users(raw), dictionary, LabelScheme(), controls).parse(tasks)
     write_jsonl(parsed.tasks, out_dir / TASKS_FILE)
     write_jsonl(parsed.records, out_dir / ANNOTATIONS_FILE)
     write_jsonl(parsed.unknown_actors, out_dir / UNKNOWN_FILE)
@@ -138,26 +130,6 @@ def parse_saved(raw: Path, out_dir: Path, *, actors: Path | None = None) -> Pars
     return parsed
 
 
-def pulled_actors(pulled_dir: Path) -> Path:
-    """The actor dictionary that the records in ``pulled_dir`` were parsed with, unchanged since."""
-    manifest = pulled_dir / MANIFEST_FILE
-    if not manifest.is_file():
-        raise ConfigError(f"{manifest} not found: {pulled_dir} was pulled by an older stancekit; pass --actors, "
-                          "or pull again")
-    used = json.loads(manifest.read_text(encoding="utf-8"))["actors"]
-    if used is None:
-        raise ConfigError(f"{pulled_dir} was pulled without an actor dictionary; pass --actors FILE (and pull "
-                          "again with it so that 'other' spans are mapped)")
-    path = Path(os.path.normpath(pulled_dir / used["path"]))
-    if not path.is_file():
-        raise ConfigError(f"the actor dictionary {path} that {pulled_dir} was pulled with is gone; pass --actors")
-    if file_sha256(path) != used["sha256"]:
-        raise ConfigError(f"the actor dictionary {path} changed since {pulled_dir} was pulled; pull again (or "
-                          f"stancekit ls parse the saved export with --actors {path}) so that the records match "
-                          "it, or pass --actors to use it as it is")
-    return path
-
-
 def pull(config: PullConfig, client: StudioClient, *,
          progress: Callable[[str, float], None] | None = None) -> PullResult:
     """Export the project, keep the raw export, and parse it into records (``progress``: see export_snapshot)."""
@@ -165,6 +137,6 @@ def pull(config: PullConfig, client: StudioClient, *,
     if project is None:
         raise StudioError(f"no project titled {config.project!r} on {client.url}; check the title "
                           "(stancekit ls push creates it)")
-    raw = download(client, project["id"], config.out_dir / "raw", progress=progress)
+    raw = download(client, project, config.out_dir / "raw", progress=progress)
     parsed = parse_saved(raw, config.out_dir, actors=config.actors)
     return PullResult(raw, parsed, config.out_dir)

@@ -13,44 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from stancekit.actors import ActorDictionary
+from stancekit.deprecation import deprecated
 from stancekit.errors import ConfigError
 from stancekit.extract import ExtractConfig, ExtractSummary, iter_records
 from stancekit.records import Sentence
 from stancekit.studio.client import StudioClient
 from stancekit.studio.config import LabelingConfig
+from stancekit.studio.controls import DEFAULT_CONTROLS, Controls, controls_from_config
+from stancekit.studio.options import PushConfig
 from stancekit.studio.tasks import (DICTIONARY_VERSION, MODEL_ANSWERS_FIELD, model_answers, prediction, task_data,
                                    with_context)
-
-
-@dataclass
-class PushConfig:
-    """Which coverage goes to which project, pre-annotated how, in batches of what size."""
-
-    project: str
-    inputs: list[Path]
-    actors: Path
-    models: list[Path] = field(default_factory=list)
-    overlap: int = 1
-    batch_size: int = 500
-    skip_bad: bool = False
-    prefill: bool = True  # False: pre-annotate only the actor spans; the models' answers stay hidden in the task
-
-    def __post_init__(self) -> None:
-        self.project = self.project.strip()
-        if len(self.project) < 3 or len(self.project) > 50:
-            raise ConfigError(f"project title must have 3-50 characters (a Label Studio limit), found {self.project!r}")
-        self.inputs = [Path(p) for p in self.inputs]
-        if not self.inputs:
-            raise ConfigError("no coverage given: expected one or more files or folders")
-        self.actors = Path(self.actors)
-        self.models = [Path(p) for p in self.models]
-        if not self.prefill and not self.models:
-            raise ConfigError("--spans-only keeps a model's answers out of the tasks, but no --model was given: "
-                              "without a model only the actor spans are pre-annotated anyway; drop --spans-only")
-        if self.overlap < 1:
-            raise ConfigError(f"overlap (annotations wanted per task) must be >= 1, found {self.overlap}")
-        if not 1 <= self.batch_size <= 10_000:
-            raise ConfigError(f"batch size must be 1-10000 tasks, found {self.batch_size}")
 
 
 @dataclass
@@ -112,16 +84,20 @@ def import_new(client: StudioClient, project_id: int, tasks: Iterable[dict[str, 
 class ModelAnswers:
     """Stance and/or sentiment answers from trained stancekit models, for pre-annotation."""
 
-    def __init__(self, paths: list[Path]):
+    def __init__(self, stance: Path | None, sentiment: Path | None):
         from stancekit.models import load_model
 
         self.stance = self.sentiment = None
-        for path in paths:
+        for path, wanted in ((stance, "stance"), (sentiment, "sentiment")):
+            if path is None:
+                continue
             model = load_model(path)
-            slot = "stance" if model.task == "stance" else "sentiment"
-            if getattr(self, slot) is not None:
-                raise ConfigError(f"two {slot} models given ({path} and another); give at most one per task")
-            setattr(self, slot, model)
+            if model.task != wanted:  # `ls push -m STANCE -m SENTIMENT` in either order, until 0.3
+                deprecated(f"{path} is a {model.task} model given as the {wanted} model; pass the stance model with "
+                           "--model and the sentiment model with --sentiment-model")
+            if getattr(self, model.task) is not None:
+                raise ConfigError(f"two {model.task} models given ({path} and another); give at most one per task")
+            setattr(self, model.task, model)
         names = [m.name for m in (self.stance, self.sentiment) if m is not None]
         self.version = "+".join([DICTIONARY_VERSION, *names])
 
@@ -134,8 +110,10 @@ class ModelAnswers:
 
 
 def build_tasks(sentences: Iterable[Sentence], *, on_server: set[str], summary: PushSummary,
-                answers: ModelAnswers | None, batch_size: int, prefill: bool = True) -> Iterator[dict[str, Any]]:
-    """Tasks for the sentences with actors not yet on the server (model answers computed per batch).
+                answers: ModelAnswers | None, batch_size: int, prefill: bool = True,
+                controls: Controls = DEFAULT_CONTROLS) -> Iterator[dict[str, Any]]:
+    """Tasks for the sentences with actors not yet on the server (model answers computed per batch), in the
+    data key and control names of the project's labeling config (``controls``).
 
     With ``prefill`` the model's answers pre-fill the task; without, only the actor spans do. Either
     way the answers are kept in the task's data (``model_answers``) for the agreement report.
@@ -146,12 +124,14 @@ def build_tasks(sentences: Iterable[Sentence], *, on_server: set[str], summary: 
     def flush() -> Iterator[dict[str, Any]]:
         if answers is None:
             for sentence, data in pending:
-                yield {"data": data, "predictions": [prediction(sentence, model_version=DICTIONARY_VERSION)]}
+                yield {"data": data, "predictions": [prediction(sentence, model_version=DICTIONARY_VERSION,
+                                                                controls=controls)]}
         else:
             for (sentence, data), (stances, sentiment) in zip(pending, answers.answers([s for s, _ in pending])):
                 data[MODEL_ANSWERS_FIELD] = model_answers(answers.version, stances, sentiment, shown=prefill)
-                pred = (prediction(sentence, model_version=answers.version, stances=stances, sentiment=sentiment)
-                        if prefill else prediction(sentence, model_version=DICTIONARY_VERSION))
+                pred = (prediction(sentence, model_version=answers.version, stances=stances, sentiment=sentiment,
+                                   controls=controls)
+                        if prefill else prediction(sentence, model_version=DICTIONARY_VERSION, controls=controls))
                 yield {"data": data, "predictions": [pred]}
         pending.clear()
 
@@ -159,7 +139,7 @@ def build_tasks(sentences: Iterable[Sentence], *, on_server: set[str], summary: 
         if not sentence.mentions:
             continue
         summary.sentences += 1
-        data = task_data(sentence, before, after)
+        data = task_data(sentence, before, after, controls=controls)
         key = data["task_key"]
         if key in seen:
             summary.duplicates += 1
@@ -179,7 +159,7 @@ def push(config: PushConfig, client: StudioClient, *, quiet: bool = False) -> Pu
     """Run the push job against a connected client; returns what was pushed and skipped."""
     dictionary = ActorDictionary.load(config.actors)
     labeling = LabelingConfig(dictionary)
-    answers = ModelAnswers(config.models) if config.models else None
+    answers = ModelAnswers(config.model, config.sentiment_model) if config.models else None
     version = answers.version if answers is not None and config.prefill else DICTIONARY_VERSION
     summary = PushSummary()
     requests_before = client.requests
@@ -196,7 +176,8 @@ def push(config: PushConfig, client: StudioClient, *, quiet: bool = False) -> Pu
 
     summary.pushed = import_new(client, project["id"],
                                 build_tasks(sentences, on_server=skip, summary=summary, answers=answers,
-                                            batch_size=config.batch_size, prefill=config.prefill),
+                                            batch_size=config.batch_size, prefill=config.prefill,
+                                            controls=controls_from_config(labeling.xml())),
                                 batch_size=config.batch_size, progress=progress)
     summary.requests = client.requests - requests_before
     return summary

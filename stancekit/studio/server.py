@@ -20,7 +20,11 @@ from pathlib import Path
 
 from stancekit.errors import ConfigError
 from stancekit.io import atomic_write
+from stancekit.options import STUDIO_DATA, Range, check_fields, option
 from stancekit.studio.client import StudioError
+from stancekit.studio.connection import studio_token
+
+PASSWORD_ENV = "LABEL_STUDIO_PASSWORD"
 
 
 def free_port() -> int:
@@ -32,24 +36,31 @@ def free_port() -> int:
 
 @dataclass
 class ServerConfig:
-    """Where a local Label Studio keeps its data, which port it listens on, who its admin is."""
+    """Where a local Label Studio keeps its data, which port it listens on, who its admin is.
 
-    data_dir: Path
-    port: int = 0  # 0: pick a free port
-    username: str = "admin@stancekit.local"
+    The admin password and API token: given, else $LABEL_STUDIO_PASSWORD and $LABEL_STUDIO_API_KEY, else
+    generated (``generated_credentials`` then says so, for the first start to print them once).
+    """
+
+    data_dir: Path = STUDIO_DATA(Path(".studio"))
+    port: int = option(8080, help="Port on 127.0.0.1 (0: any free port).", range=Range(min=0, max=65535))
+    username: str = option("admin@stancekit.local", help="Admin e-mail.", envvar="LABEL_STUDIO_USERNAME")
     password: str = field(default="", repr=False)
     token: str = field(default="", repr=False)
     startup_timeout: float = 240.0
     executable: str = "label-studio"
+    generated_credentials: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
+        check_fields(self)
         self.data_dir = Path(self.data_dir).resolve()
         if self.port == 0:
             self.port = free_port()
-        if not 0 < self.port < 65536:
-            raise ConfigError(f"port must be 1-65535, found {self.port}")
         if "@" not in self.username:
             raise ConfigError(f"the admin username must be an e-mail address, found {self.username!r}")
+        self.password = self.password or os.environ.get(PASSWORD_ENV, "")
+        self.token = studio_token(self.token or None)
+        self.generated_credentials = not self.password or not self.token
         self.password = self.password or secrets.token_urlsafe(12)
         self.token = self.token or secrets.token_hex(20)
         if len(self.password) < 8:
@@ -60,6 +71,16 @@ class ServerConfig:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+
+@dataclass
+class StudioFolder:
+    """The folder of a local Label Studio that ``stancekit studio stop`` stops."""
+
+    data_dir: Path = STUDIO_DATA(Path(".studio"))
+
+    def __post_init__(self) -> None:
+        check_fields(self)
 
 
 @dataclass
@@ -92,7 +113,7 @@ def server_env(config: ServerConfig) -> dict[str, str]:
     env = dict(os.environ)
     env.update({
         "LABEL_STUDIO_USERNAME": config.username,
-        "LABEL_STUDIO_PASSWORD": config.password,
+        PASSWORD_ENV: config.password,
         "LABEL_STUDIO_USER_TOKEN": config.token,
         "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
         "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",

@@ -1,7 +1,8 @@
 """Sentence records as Label Studio tasks: a stable task key, context, and pre-annotations.
 
 Task ids are reused by Label Studio's SQLite after deletes, so every task carries its own
-key in its data: ``<doc_id>:<sent_idx>:<first 12 hex of sha1(text)>``.
+key in its data: ``<doc_id>:<sent_idx>:<first 12 hex of sha1(text)>``. The data key of the sentence
+and the names of the controls come from the project's labeling config (:class:`Controls`).
 """
 
 from __future__ import annotations
@@ -12,11 +13,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from stancekit.records import Mention, Sentence
+from stancekit.studio.controls import DEFAULT_CONTROLS, Controls
 
-ACTOR_FIELD = "actor"
-STANCE_FIELD = "stance"
-SENTIMENT_FIELD = "sentiment"
-TEXT_FIELD = "text"
 DICTIONARY_VERSION = "dictionary"
 MODEL_ANSWERS_FIELD = "model_answers"
 
@@ -58,10 +56,10 @@ def _text_if_same(previous: Sentence | None, sentence: Sentence) -> str:
     return previous.text if previous is not None and previous.doc_id == sentence.doc_id else ""
 
 
-def task_data(sentence: Sentence, before: str, after: str) -> dict[str, Any]:
+def task_data(sentence: Sentence, before: str, after: str, *, controls: Controls = DEFAULT_CONTROLS) -> dict[str, Any]:
     """The task's data: what annotators see plus what ``pull`` needs to rebuild the record."""
     return {
-        TEXT_FIELD: sentence.text,
+        controls.text_key: sentence.text,
         "before": before,
         "after": after,
         "byline": byline(sentence),
@@ -90,21 +88,23 @@ def region_id(index: int, mention: Mention) -> str:
     return f"m{index}-{mention.start}-{mention.end}"
 
 
-def span_result(rid: str, mention: Mention) -> dict[str, Any]:
-    return {"id": rid, "from_name": ACTOR_FIELD, "to_name": TEXT_FIELD, "type": "labels",
+def span_result(rid: str, mention: Mention, *, controls: Controls = DEFAULT_CONTROLS) -> dict[str, Any]:
+    return {"id": rid, "from_name": controls.actor, "to_name": controls.text, "type": "labels",
             "value": {"start": mention.start, "end": mention.end, "text": mention.text, "labels": [mention.actor]}}
 
 
-def stance_result(rid: str, mention: Mention, label: str, score: float | None = None) -> dict[str, Any]:
-    result = {"id": rid, "from_name": STANCE_FIELD, "to_name": TEXT_FIELD, "type": "choices",
+def stance_result(rid: str, mention: Mention, label: str, score: float | None = None, *,
+                  controls: Controls = DEFAULT_CONTROLS) -> dict[str, Any]:
+    result = {"id": rid, "from_name": controls.stance, "to_name": controls.text, "type": "choices",
               "value": {"start": mention.start, "end": mention.end, "text": mention.text, "choices": [label]}}
     if score is not None:
         result["score"] = score
     return result
 
 
-def sentiment_result(label: str, score: float | None = None) -> dict[str, Any]:
-    result = {"id": "sentiment", "from_name": SENTIMENT_FIELD, "to_name": TEXT_FIELD, "type": "choices",
+def sentiment_result(label: str, score: float | None = None, *, controls: Controls = DEFAULT_CONTROLS
+                     ) -> dict[str, Any]:
+    result = {"id": "sentiment", "from_name": controls.sentiment, "to_name": controls.text, "type": "choices",
               "value": {"choices": [label]}}
     if score is not None:
         result["score"] = score
@@ -112,23 +112,26 @@ def sentiment_result(label: str, score: float | None = None) -> dict[str, Any]:
 
 
 def prediction(sentence: Sentence, *, model_version: str, stances: list[dict[str, float]] | None = None,
-               sentiment: dict[str, float] | None = None) -> dict[str, Any]:
-    """The pre-annotation: every dictionary span, plus a model's stance and sentiment when given.
+               sentiment: dict[str, float] | None = None, controls: Controls = DEFAULT_CONTROLS) -> dict[str, Any]:
+    """The pre-annotation: every dictionary span, plus a model's stance and sentiment when given (each only where
+    the config has a control for it).
 
     ``score`` is the model's confidence in its weakest answer (1.0 for dictionary spans alone).
     """
     results: list[dict[str, Any]] = []
     confidences: list[float] = []
+    stances = stances if controls.stance is not None else None
+    sentiment = sentiment if controls.sentiment is not None else None
     for index, mention in enumerate(sentence.mentions):
         rid = region_id(index, mention)
-        results.append(span_result(rid, mention))
+        results.append(span_result(rid, mention, controls=controls))
         if stances is not None:
             label, prob = max(stances[index].items(), key=lambda kv: kv[1])
-            results.append(stance_result(rid, mention, label, round(prob, 4)))
+            results.append(stance_result(rid, mention, label, round(prob, 4), controls=controls))
             confidences.append(prob)
     if sentiment is not None:
         label, prob = max(sentiment.items(), key=lambda kv: kv[1])
-        results.append(sentiment_result(label, round(prob, 4)))
+        results.append(sentiment_result(label, round(prob, 4), controls=controls))
         confidences.append(prob)
     score = round(min(confidences), 4) if confidences else 1.0
     return {"model_version": model_version, "score": score, "result": results}

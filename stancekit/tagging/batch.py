@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from stancekit.batching import cut_batches
-from stancekit.errors import ConfigError
 from stancekit.models.options import InferenceOptions
 from stancekit.records import Sentence
 
@@ -92,15 +91,8 @@ def load_models(model: Path, sentiment_model: Path | None, options: InferenceOpt
     """Load the stance (and sentiment) model as the inference options say."""
     from stancekit.models.loading import load_model
 
-    stance = load_model(model, options)
-    if stance.task != "stance":
-        raise ConfigError(f"--model {model} is a {stance.task} model; expected a stance model")
-    sentiment = None
-    if sentiment_model is not None:
-        sentiment = load_model(sentiment_model, options)
-        if sentiment.task != "sentiment":
-            raise ConfigError(f"--sentiment-model {sentiment_model} is a {sentiment.task} model; "
-                              "expected a sentiment model")
+    stance = load_model(model, options, task="stance")
+    sentiment = load_model(sentiment_model, options, task="sentiment") if sentiment_model is not None else None
     return Models(stance=stance, sentiment=sentiment)
 
 

@@ -23,6 +23,7 @@ from typing import IO, Any, Protocol
 from stancekit.errors import ConfigError, InputError
 from stancekit.io import atomic_write, dumps, truncated
 from stancekit.labels import SENTIMENT_LABELS, STANCE_LABELS
+from stancekit.paths import PathRule
 
 
 class OutputFormat(Protocol):
@@ -151,6 +152,9 @@ def join_chunk_files(fmt: OutputFormat, chunks: Sequence[Path], output: Path, *,
         fmt.join(chunks, handle, provenance)
 
 
+TAGGED = PathRule("file", f"the output of `stancekit tag` ({', '.join(FORMATS)})")
+
+
 def iter_tagged(path: str | Path, *, on_bad: Callable[[InputError], None] | None = None,
                 actors: Container[str] | None = None) -> Iterator[dict[str, Any]]:
     """Read tagged sentence records back from a ``.jsonl``, ``.csv`` or ``.parquet`` output.
@@ -162,9 +166,7 @@ def iter_tagged(path: str | Path, *, on_bad: Callable[[InputError], None] | None
     the file and line (Parquet: row). With ``on_bad``, a bad line or record is handed to it and
     skipped instead (a truncated or unreadable file still stops the reading).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "no such file", hint="expected the output of `stancekit tag`")
+    path = TAGGED.check(path, option="")
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
         from stancekit.io import read_numbered_jsonl

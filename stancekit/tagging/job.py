@@ -26,7 +26,8 @@ from stancekit.actors import ActorDictionary, DictionaryMatcher
 from stancekit.errors import ConfigError, InputError, OutputError
 from stancekit.io import atomic_write, file_sha256, lock_path, output_errors, output_lock
 from stancekit.models.options import InferenceOptions
-from stancekit.options import nested, option
+from stancekit.options import (ACTORS, INPUTS, MODEL, OUTPUT_FILE, SENTIMENT_MODEL, SKIP_BAD, THREADS, Range,
+                               check_fields, nested, option)
 from stancekit.pipeline import iter_sentences
 from stancekit.provenance import Provenance, inputs_record, model_record, now, provenance_path
 from stancekit.readers import iter_documents, iter_input_files
@@ -43,45 +44,30 @@ JOB_FILE = "job.json"
 class TagConfig:
     """What to read, which actors to find, which models to run and where to write."""
 
-    inputs: list[Path] = option(help="Coverage files (.txt/.text, .jsonl/.ndjson, .csv/.tsv) or folders.",
-                                argument=True)
-    model: Path = option(help="Stance model folder (from `stancekit train`).", flags=("--model", "-m"))
-    actors: Path = option(help="Actor dictionary (YAML).", flags=("--actors", "-a"))
-    output: Path = option(help="Output file; .jsonl, .csv (a row a mention) or .parquet. Re-run to resume.",
-                          flags=("--output", "-o"))
-    sentiment_model: Path | None = option(None, help="Also tag sentence sentiment with this model.")
-    skip_bad: bool = option(False, help="Report bad documents on stderr and go on.", flags=("--skip-bad",))
+    inputs: list[Path] = INPUTS()
+    model: Path = MODEL()
+    actors: Path = ACTORS()
+    output: Path = OUTPUT_FILE()
+    sentiment_model: Path | None = SENTIMENT_MODEL(None)
+    skip_bad: bool = SKIP_BAD(False)
     inference: InferenceOptions = nested(InferenceOptions)
-    chunk_documents: int = option(200, help="Documents per output chunk (the unit of resuming).")
-    threads: int | None = option(None, help="CPU threads for the model (default: all cores).")
+    chunk_documents: int = option(200, help="Documents per output chunk (the unit of resuming).", range=Range(min=1))
+    threads: int | None = THREADS(None)
     engine: EngineName = option("local", help="local, or ray (Ray Data; needs `pip install 'stancekit[ray]'`).")
-    ray_actors: int = option(2, help="Model-holding Ray actors (one per GPU on a GPU cluster).")
+    ray_actors: int = option(2, help="Model-holding Ray actors (one per GPU on a GPU cluster).", range=Range(min=1))
     ray_address: str | None = option(None, help="Ray cluster address (default: start a local one).")
     progress: bool = option(True, help="Show a progress bar on stderr.", flags=("--progress/--no-progress",))
 
     def __post_init__(self) -> None:
-        self.inputs = [Path(p) for p in self.inputs]
         if not self.inputs:
             raise ConfigError("no input given: expected one or more files or folders of coverage")
-        self.model, self.actors, self.output = Path(self.model), Path(self.actors), Path(self.output)
-        if self.sentiment_model is not None:
-            self.sentiment_model = Path(self.sentiment_model)
-        for what, path in (("--model", self.model), ("--sentiment-model", self.sentiment_model)):
-            if path is not None and not path.is_dir():
-                raise ConfigError(f"{what} {path} is not a folder; expected a model trained by `stancekit train`")
-        if not self.actors.is_file():
-            raise ConfigError(f"--actors {self.actors} does not exist; expected an actor dictionary (YAML)")
+        if self.engine not in ENGINES:
+            raise ConfigError(f"--engine must be one of {', '.join(ENGINES)}, found {self.engine!r}")
+        check_fields(self)
         if self.output.suffix.lower() not in FORMATS:
             raise ConfigError(f"output {self.output} must end in one of {', '.join(FORMATS)} (it picks the format)")
         if self.output.resolve() in {p.resolve() for p in self.inputs}:
             raise ConfigError(f"output {self.output} is also an input; choose another output path")
-        if self.engine not in ENGINES:
-            raise ConfigError(f"--engine must be one of {', '.join(ENGINES)}, found {self.engine!r}")
-        for name in ("chunk_documents", "ray_actors"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"{name.replace('_', '-')} must be at least 1, found {getattr(self, name)}")
-        if self.threads is not None and self.threads < 1:
-            raise ConfigError(f"--threads must be at least 1, found {self.threads}")
 
     @property
     def work_dir(self) -> Path:

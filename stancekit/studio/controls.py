@@ -1,15 +1,19 @@
-"""The control names of a project's labeling config, so that predictions land in its own controls.
+"""The control names of a project's labeling config: the one place that says where each answer goes.
 
 Label Studio stores predictions without checking them against the config: a result whose
-``from_name`` the config lacks is stored and then shows nothing. The backend therefore reads,
-from the config it is given (``/setup``'s ``schema`` or ``/predict``'s ``label_config``):
+``from_name`` the config lacks is stored and then shows nothing; and an annotation is read back by its
+control names. So every stage reads them from the config at hand rather than assuming stancekit's
+own: ``ls push`` from the config it sends, ``ls pull``/``ls parse`` from the project's config saved
+beside the export, ``ls adjudicate`` from the review config, the ML backend from the config Label
+Studio gives it (``/setup``'s ``schema`` or ``/predict``'s ``label_config``). From a config it reads:
 
 - the ``Text`` object the spans index (the one whose value is ``$text``, else the first),
 - the ``Labels`` control on it (actor spans),
 - the per-region ``Choices`` on it (stance per span) and the ``Choices`` for the whole text
   (sentence sentiment),
 
-and the values each control allows. Without a config, stancekit's own names are used.
+and the values each control allows. Without a config (an export pulled by an older stancekit),
+stancekit's own names are used: those of the shipped template (``annotate/labeling-config.xml``).
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
 from stancekit.errors import ConfigError
-from stancekit.studio.tasks import ACTOR_FIELD, SENTIMENT_FIELD, STANCE_FIELD, TEXT_FIELD
+
+# the names in the shipped template (stancekit/templates/labeling-config.xml)
+TEXT_FIELD, ACTOR_FIELD, STANCE_FIELD, SENTIMENT_FIELD = "text", "actor", "stance", "sentiment"
 
 
 @dataclass(frozen=True)
