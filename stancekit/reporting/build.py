@@ -210,8 +210,12 @@ def estimate_tables(mentions: Mentions, cells: dict[str, Cells], *, config: Repo
         table = cells[dimension]
         shown = [c for c in range(len(table.targets)) if table.mentions[c] >= config.min_mentions]
         if method == "emq":
-            members = [table.members(c) for c in shown]
-            estimates = estimator.estimate([(probabilities[m], u) for m, u in members]) if shown else None
+            position = np.full(len(table.targets), -1)
+            position[shown] = np.arange(len(shown))
+            member_cell = position[np.repeat(np.arange(len(table.targets)), table.mentions)]
+            keep = member_cell >= 0
+            estimates = estimator.estimate(probabilities[table.member_mentions[keep]], member_cell[keep],
+                                           table.member_clusters[keep], len(shown))
         else:
             estimates = estimator.estimate([table.units[c] for c in shown]) if shown else None
         rows = estimate_rows(table, estimates, shown, min_mentions=config.min_mentions)

@@ -133,14 +133,8 @@ class Cells:
     counts: np.ndarray  # (cells, k): the classifier's answers
     units: list[np.ndarray]  # per cell: (units x 2k+1): one-hot sums, probability sums, mentions
     by_document: np.ndarray  # bool per cell: units are documents (else mentions)
-    member_mentions: np.ndarray  # mention indices, grouped by cell (see :meth:`members`)
+    member_mentions: np.ndarray  # mention indices, grouped by cell (cell c's first: ``mentions[c]`` of them)
     member_clusters: np.ndarray  # the resampling unit of each of them (a document or the mention itself)
-    offsets: np.ndarray  # cell c's members are [offsets[c], offsets[c + 1])
-
-    def members(self, cell: int) -> tuple[np.ndarray, np.ndarray]:
-        """The mentions of a cell and their resampling units."""
-        lo, hi = self.offsets[cell], self.offsets[cell + 1]
-        return self.member_mentions[lo:hi], self.member_clusters[lo:hi]
 
 
 def chains(actors: list[str], dictionary: ActorDictionary | None) -> tuple[list[str], list[list[int]]]:
@@ -220,7 +214,7 @@ def _cells(dimension: str, targets: list[str], value_names: list[str], row_value
                  values=[value_names[k % n_values] if dimension != "actor" else "" for k in keys],
                  mentions=mentions, direct=direct, documents=documents, counts=counts.astype(np.int64),
                  units=units, by_document=by_document, member_mentions=row_mention[by_cell],
-                 member_clusters=clusters, offsets=np.concatenate([[0], np.cumsum(mentions)]))
+                 member_clusters=clusters)
 
 
 def gather(records: Iterable[dict[str, Any]], *, dictionary: ActorDictionary | None, top_k: int) -> Mentions:

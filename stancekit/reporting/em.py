@@ -22,7 +22,6 @@ point). Simulated coverage of the 95% net-score interval: 0.93 for cells of 12 m
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -32,6 +31,7 @@ if TYPE_CHECKING:
     from stancekit.reporting.estimate import Estimates
 
 SHRINKAGE = 30.0  # weight (in labelled mentions) of the model's training prior on the recalibration biases
+EM_TOLERANCE, EM_ITERATIONS = 1e-6, 1000
 
 
 @dataclass(frozen=True)
@@ -116,14 +116,32 @@ def calibrate(probabilities: np.ndarray, gold: np.ndarray, documents: np.ndarray
                       Recalibration(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("beta", "bias", "prior"))))
 
 
-def em(probabilities: np.ndarray, prior: np.ndarray) -> np.ndarray:
-    """The cell's shares: QuaPy's EM (SLD) from the prior the probabilities carry."""
-    from quapy.method.aggregative import EMQ
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "might have not converged": a boundary optimum, where EM creeps
-        shares, _ = EMQ.EM(prior, probabilities)
-    return np.asarray(shares, dtype=np.float64)
+def em(probabilities: np.ndarray, prior: np.ndarray, cells: np.ndarray, n_cells: int) -> np.ndarray:
+    """Every cell's shares (n_cells x k): the EM (SLD) of QuaPy's ``EMQ.EM``, from the prior the probabilities carry,
+    run for all cells at once (``cells``: the cell of each mention); a cell leaves the loop once its shares move
+    less than :data:`EM_TOLERANCE` (mean absolute change, after at least 10 rounds, as QuaPy stops)."""
+    k = len(prior)
+    counts = np.bincount(cells, minlength=n_cells).astype(np.float64)
+    shares = np.tile(prior, (n_cells, 1))
+    x, index = probabilities, cells
+    for round_ in range(EM_ITERATIONS):
+        r = x * (shares[index] / prior)
+        r /= r.sum(axis=1, keepdims=True)
+        new = np.stack([np.bincount(index, weights=r[:, j], minlength=n_cells) for j in range(k)], axis=1)
+        moving = counts > 0
+        new[moving] /= counts[moving, None]
+        new[~moving] = shares[~moving]
+        change = np.abs(new - shares).mean(axis=1)
+        shares = new
+        if round_ >= 10:
+            done = change < EM_TOLERANCE
+            if done.all():
+                break
+            if round_ % 10 == 0:  # the rest iterate on without the converged cells' mentions
+                keep = ~done[index]
+                x, index = x[keep], index[keep]
+                counts[done] = 0
+    return shares
 
 
 def sum_zero_basis(k: int) -> np.ndarray:
@@ -132,85 +150,97 @@ def sum_zero_basis(k: int) -> np.ndarray:
     return q[:, : k - 1]
 
 
-def large_sample(probabilities: np.ndarray, recalibration: Recalibration, shares: np.ndarray,
+def _cell_sums(values: np.ndarray, index: np.ndarray, n: int) -> np.ndarray:
+    """Sums of ``values`` (rows x ...) per ``index``: (n x ...)."""
+    flat = values.reshape(len(values), -1)
+    sums = np.stack([np.bincount(index, weights=flat[:, j], minlength=n) for j in range(flat.shape[1])], axis=1)
+    return sums.reshape((n,) + values.shape[1:])
+
+
+def large_sample(probabilities: np.ndarray, recalibration: Recalibration, shares: np.ndarray, cells: np.ndarray,
                  clusters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The EM estimate's cluster-robust covariance (k x k) and its derivative in the recalibration's parameters
-    (k x params), by implicit differentiation of the fixed point ``G(p) = sum_i r_i(p) - n p = 0``."""
-    n, k = probabilities.shape
+    """Per cell, the EM estimate's cluster-robust covariance (cells x k x k) and its derivative in the
+    recalibration's parameters (cells x k x params), by implicit differentiation of the fixed point
+    ``G(p) = sum_i r_i(p) - n p = 0``; ``cells``/``clusters``: each mention's cell and resampling unit."""
+    n_cells, k = shares.shape
     x = recalibration.apply(probabilities)
     prior = recalibration.prior
+    p = shares[cells]
     a = x / prior
-    s = a @ shares
-    r = a * shares / s[:, None]
+    s = (a * p).sum(axis=1)
+    r = a * p / s[:, None]
+    counts = np.bincount(cells, minlength=n_cells)
+    dr_dp = _cell_sums((np.einsum("nj,jl->njl", a / s[:, None], np.eye(k)) - np.einsum("nj,nl->njl", r / s[:, None], a)),
+                       cells, n_cells) - counts[:, None, None] * np.eye(k)
     basis = sum_zero_basis(k)
-    jacobian = basis.T @ (np.diag((a / s[:, None]).sum(axis=0)) - (r / s[:, None]).T @ a - n * np.eye(k)) @ basis
-    inverse = np.linalg.pinv(jacobian)
-    _, cluster_index = np.unique(clusters, return_inverse=True)
-    scores = np.zeros((int(cluster_index.max()) + 1, k))
-    np.add.at(scores, cluster_index, r - shares)
-    meat = basis.T @ (scores.T @ scores) @ basis
-    covariance = basis @ (inverse @ meat @ inverse.T) @ basis.T
-
-    def through_a(da: np.ndarray) -> np.ndarray:  # dG for a change da (n x k) of a
-        dr = (shares * da - r * (da @ shares)[:, None]) / s[:, None]
-        return dr.sum(axis=0)
+    inverse = np.linalg.pinv(np.einsum("jm,cjl,ln->cmn", basis, dr_dp, basis))  # (cells, k-1, k-1)
+    _, unit = np.unique(np.stack([cells, clusters], axis=1), axis=0, return_inverse=True)
+    unit = unit.reshape(-1)
+    scores = _cell_sums(r - p, unit, int(unit.max()) + 1)
+    unit_cell = np.zeros(len(scores), dtype=np.int64)
+    unit_cell[unit] = cells
+    meat = _cell_sums(np.einsum("uj,ul->ujl", scores, scores), unit_cell, n_cells)
+    meat = np.einsum("jm,cjl,ln->cmn", basis, meat, basis)
+    covariance = np.einsum("jm,cmn,cno,cpo,qp->cjq", basis, inverse, meat, inverse, basis)
 
     logs = np.log(np.clip(probabilities, 1e-12, 1.0))
     directions = [x * (logs - (x * logs).sum(axis=1, keepdims=True)) / prior]  # beta
     for m in range(k - 1):  # bias m (the last bias is fixed at 0)
         directions.append(x * (np.eye(k)[m] - x[:, m:m + 1]) / prior)
     for m in range(k - 1):  # prior m, the last absorbing the change
-        change = np.eye(k)[m] - np.eye(k)[k - 1]
-        directions.append(-a * change / prior)
-    d_g = np.stack([through_a(da) for da in directions], axis=1)  # (k, params)
-    derivative = -basis @ inverse @ basis.T @ d_g
+        directions.append(-a * (np.eye(k)[m] - np.eye(k)[k - 1]) / prior)
+    d_g = np.stack([_cell_sums((p * da - r * (da * p).sum(axis=1, keepdims=True)) / s[:, None], cells, n_cells)
+                    for da in directions], axis=2)  # (cells, k, params)
+    derivative = -np.einsum("jm,cmn,ln,clp->cjp", basis, inverse, basis, d_g)
     return covariance, derivative
 
 
 class EMEstimator:
     """EMQ shares of cells with intervals (see the module's docstring)."""
 
-    def __init__(self, *, calibrated: Calibrated, confidence: float, net_labels: tuple[int, int], seed: int):
+    def __init__(self, *, calibrated: Calibrated, confidence: float, net_labels: tuple[int, int], seed: int,
+                 batch: int = 256):
         self.calibrated = calibrated
         self.quantiles = ((1 - confidence) / 2, (1 + confidence) / 2)
         self.net_labels = net_labels
         self.rng = np.random.default_rng(seed)
+        self.batch = batch
 
-    def estimate(self, cells: list[tuple[np.ndarray, np.ndarray]]) -> Estimates:
-        """``cells``: per cell, the probabilities of its mentions (n x k) and their resampling units (n,)."""
+    def estimate(self, probabilities: np.ndarray, cells: np.ndarray, clusters: np.ndarray, n_cells: int) -> Estimates:
+        """Shares with intervals for ``n_cells`` cells given as their mentions' probabilities (n x k), each
+        mention's cell and its resampling unit (a document, or the mention itself)."""
         from stancekit.reporting.estimate import Estimates
 
-        point = self.calibrated.point
+        point, replicates = self.calibrated.point, self.calibrated.replicates
+        k = probabilities.shape[1]
+        if n_cells == 0:
+            empty = np.empty((0, k))
+            return Estimates(empty, empty, empty, np.empty(0), np.empty(0), np.empty(0), empty)
+        shares = em(point.apply(probabilities), point.prior, cells, n_cells)
+        counts = np.bincount(cells, minlength=n_cells)[:, None]
+        cc = _cell_sums(np.eye(k)[probabilities.argmax(axis=1)], cells, n_cells) / counts
+        # the sandwich is evaluated 3/n away from the simplex's edges, where EM's derivative vanishes
+        floor = np.maximum(shares, 3.0 / counts)
+        covariance, _ = large_sample(probabilities, point, floor / floor.sum(axis=1, keepdims=True), cells, clusters)
+        _, derivative = large_sample(probabilities, point, shares, cells, clusters)
+        values, vectors = np.linalg.eigh((covariance + np.swapaxes(covariance, 1, 2)) / 2)
+        roots = vectors * np.sqrt(np.clip(values, 0.0, None))[:, None, :]
+        moved = replicates.parameters() - point.parameters()  # (B, params)
         lo, hi = self.quantiles
         favor, against = self.net_labels
-        rows = []
-        for probabilities, clusters in cells:
-            k = probabilities.shape[1]
-            shares = em(point.apply(probabilities), point.prior)
-            draws = self._draws(probabilities, clusters, shares)
-            net = shares[favor] - shares[against]
-            net_draws = draws[:, favor] - draws[:, against]
-            cc = np.bincount(probabilities.argmax(axis=1), minlength=k) / len(probabilities)
-            rows.append((shares, np.minimum(np.quantile(draws, lo, axis=0), shares),
-                         np.maximum(np.quantile(draws, hi, axis=0), shares), net,
-                         min(np.quantile(net_draws, lo), net), max(np.quantile(net_draws, hi), net), cc))
-        if not rows:
-            empty = np.empty((0, 3))
-            return Estimates(empty, empty, empty, np.empty(0), np.empty(0), np.empty(0), empty)
-        return Estimates(*(np.array(column, dtype=np.float64) for column in zip(*rows)))
-
-    def _draws(self, probabilities: np.ndarray, clusters: np.ndarray, shares: np.ndarray) -> np.ndarray:
-        """Replicates of a cell's shares from the estimator's large-sample distribution: the sandwich (evaluated at
-        shares kept 3/n from the simplex's edges, where EM's derivative vanishes) plus each calibration replicate's
-        recalibration carried through EM's derivative."""
-        point, replicates = self.calibrated.point, self.calibrated.replicates
-        n, k = probabilities.shape
-        floor = np.maximum(shares, 3.0 / n)
-        covariance, _ = large_sample(probabilities, point, floor / floor.sum(), clusters)
-        _, derivative = large_sample(probabilities, point, shares, clusters)
-        values, vectors = np.linalg.eigh((covariance + covariance.T) / 2)
-        root = vectors * np.sqrt(np.clip(values, 0.0, None))
-        moved = (replicates.parameters() - point.parameters()) @ derivative.T
-        draws = shares + moved + self.rng.standard_normal((len(replicates.beta), k)) @ root.T
-        draws = np.clip(draws, 0.0, None)
-        return draws / np.maximum(draws.sum(axis=1, keepdims=True), 1e-12)
+        parts = []
+        for start in range(0, n_cells, self.batch):
+            c = slice(start, min(start + self.batch, n_cells))
+            noise = self.rng.standard_normal((c.stop - c.start, len(moved), k))
+            draws = (shares[c, None, :] + np.einsum("bp,cjp->cbj", moved, derivative[c])
+                     + np.einsum("cbm,cjm->cbj", noise, roots[c]))
+            draws = np.clip(draws, 0.0, None)
+            draws /= np.maximum(draws.sum(axis=2, keepdims=True), 1e-12)
+            net_draws = draws[..., favor] - draws[..., against]
+            parts.append((np.quantile(draws, lo, axis=1), np.quantile(draws, hi, axis=1),
+                          np.quantile(net_draws, lo, axis=1), np.quantile(net_draws, hi, axis=1)))
+        low, high, net_low, net_high = (np.concatenate(column) for column in zip(*parts))
+        net = shares[:, favor] - shares[:, against]
+        # percentile intervals, widened where needed to hold the point estimate
+        return Estimates(shares, np.minimum(low, shares), np.maximum(high, shares), net, np.minimum(net_low, net),
+                         np.maximum(net_high, net), cc)
