@@ -11,7 +11,8 @@ from torch import nn
 from stancekit.errors import ConfigError
 from stancekit.models import InferenceOptions, load_model
 from stancekit.margins import top_two_margins
-from stancekit.models.quantization import Int8Linear, RecheckedClassifier, int8_classifier, quantize, quantize_linears
+from stancekit.models.quantization import Int8Linear, int8_classifier, quantize, quantize_linears
+from stancekit.models.recheck import RecheckedClassifier
 from stancekit.records import Sentence
 
 CPU = InferenceOptions(device="cpu")

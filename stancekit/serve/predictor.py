@@ -13,6 +13,7 @@ probability) of the sentence's least certain mention (:func:`prediction_certaint
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,6 +26,7 @@ from stancekit.actors import ActorDictionary, DictionaryMatcher
 from stancekit.errors import ConfigError, StanceKitError
 from stancekit.models import InferenceOptions, load_model
 from stancekit.models import Predictor as Model
+from stancekit.models.runtime import describe
 from stancekit.records import Mention, Sentence
 from stancekit.segment import NewsSegmenter
 from stancekit.serve.controls import Controls
@@ -37,10 +39,11 @@ class TaskError(StanceKitError):
 
 
 def load_classifier(path: Path, *, task: str, options: InferenceOptions) -> Model:
-    """The one place the backend loads a model folder."""
+    """The one place the backend loads a model folder (the path it takes is named on stderr)."""
     model = load_model(path, options)
     if model.task != task:
         raise ConfigError(f"{path} is a {model.task} model, expected a {task} model here")
+    print(f"model {describe(model)}", file=sys.stderr, flush=True)
     return model
 
 

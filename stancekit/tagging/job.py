@@ -12,7 +12,6 @@ byte-identical to that of an uninterrupted run.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 import time
@@ -26,6 +25,7 @@ from stancekit.actors import ActorDictionary, DictionaryMatcher
 from stancekit.errors import ConfigError, InputError, OutputError
 from stancekit.io import atomic_write, file_sha256, lock_path, output_errors, output_lock
 from stancekit.models.options import InferenceOptions
+from stancekit.models.runtime import describe, output_runtime, set_threads
 from stancekit.options import nested, option
 from stancekit.pipeline import iter_sentences
 from stancekit.readers import iter_documents, iter_input_files
@@ -106,11 +106,6 @@ class TagSummary:
         return self.mentions / self.seconds if self.seconds else 0.0
 
 
-def default_threads() -> int:
-    """The CPU cores this process may use."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
 def job_fingerprint(config: TagConfig, models: Models) -> dict[str, Any]:
     """Everything that decides the output bytes; a resumed job must match it exactly.
 
@@ -124,7 +119,8 @@ def job_fingerprint(config: TagConfig, models: Models) -> dict[str, Any]:
         "actors": file_sha256(config.actors),
         "model": getattr(models.stance, "name", str(config.model)),
         "sentiment_model": getattr(models.sentiment, "name", None),
-        "precision": config.inference.precision,
+        "runtime": {name: output_runtime(getattr(model, "runtime", {}))
+                    for name, model in (("stance", models.stance), ("sentiment", models.sentiment)) if model},
         "batch_size": config.inference.batch_size,
         "chunk_documents": config.chunk_documents,
         "format": config.output.suffix.lower(),
@@ -218,9 +214,7 @@ def tag(config: TagConfig, *, on_bad: Callable[[InputError], None] | None = None
 
 
 def _tag(config: TagConfig, *, on_bad: Callable[[InputError], None] | None) -> TagSummary:
-    import torch
-
-    torch.set_num_threads(config.threads or default_threads())
+    set_threads(config.threads)
     summary = TagSummary()
     if on_bad is None:
         on_bad = lambda err: print(f"skipped: {err}", file=sys.stderr)  # noqa: E731
@@ -232,6 +226,9 @@ def _tag(config: TagConfig, *, on_bad: Callable[[InputError], None] | None) -> T
     dictionary = ActorDictionary.load(config.actors)
     matcher = DictionaryMatcher(dictionary)
     models = load_models(config.model, config.sentiment_model, config.inference)
+    for model in (models.stance, models.sentiment):
+        if model is not None:
+            print(f"model {describe(model)}", file=sys.stderr)
     fmt = output_format(config.output, models.stance.labels,
                         models.sentiment.labels if models.sentiment is not None else ())
     finished = _prepare_work_dir(config, job_fingerprint(config, models))
