@@ -11,6 +11,7 @@ byte-identical to that of an uninterrupted run.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import sys
@@ -190,11 +191,32 @@ class ProgressBar:
             self._bar.close()
 
 
+def _chosen(options: InferenceOptions, runtime: dict[str, Any]) -> InferenceOptions:
+    """``options`` with ``auto`` backend and precision replaced by what ``runtime`` says was chosen."""
+    if options.precision == "auto" and runtime.get("precision") in ("fp32", "int8"):
+        options = dataclasses.replace(options, precision=runtime["precision"])
+    if options.backend == "auto" and runtime.get("backend") in ("onnxruntime", "torch"):
+        options = dataclasses.replace(options, backend=runtime["backend"])
+    return options
+
+
+def _resumed_options(config: TagConfig) -> InferenceOptions:
+    """The inference options of this run: a resumed job keeps the backend and precision that ``auto`` chose
+    when it started (the probe might choose otherwise today, which would change the output bytes)."""
+    try:
+        previous = json.loads((config.work_dir / JOB_FILE).read_text(encoding="utf-8"))["runtime"]["stance"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return config.inference
+    return _chosen(config.inference, previous) if isinstance(previous, dict) else config.inference
+
+
 def make_engine(config: TagConfig, models: Models) -> Engine:
     if config.engine == "ray":
         from stancekit.tagging.ray_engine import RayEngine
 
-        return RayEngine(config.model, config.sentiment_model, config.inference, actors=config.ray_actors,
+        # the actors run what this process chose (their own probe might choose otherwise)
+        options = _chosen(config.inference, getattr(models.stance, "runtime", {}))
+        return RayEngine(config.model, config.sentiment_model, options, actors=config.ray_actors,
                          address=config.ray_address)
     return LocalEngine(models)
 
@@ -225,7 +247,7 @@ def _tag(config: TagConfig, *, on_bad: Callable[[InputError], None] | None) -> T
 
     dictionary = ActorDictionary.load(config.actors)
     matcher = DictionaryMatcher(dictionary)
-    models = load_models(config.model, config.sentiment_model, config.inference)
+    models = load_models(config.model, config.sentiment_model, _resumed_options(config))
     for model in (models.stance, models.sentiment):
         if model is not None:
             print(f"model {describe(model)}", file=sys.stderr)
