@@ -161,7 +161,7 @@ def test_the_onnx_copy_is_checked_and_rebuilt_when_damaged_or_stale(model_copy, 
     data = bytearray((folder / onnx_cache.FP32).read_bytes())
     data[len(data) // 2] ^= 0xFF
     damage_and_reload(lambda: (folder / onnx_cache.FP32).write_bytes(bytes(data)), "fp32.onnx is altered")
-    stale = {**json.loads((folder / onnx_cache.META).read_text()), "model_fingerprint": "0" * 64}
+    stale = {**json.loads((folder / onnx_cache.META).read_text()), "model_key": "0" * 64}
     damage_and_reload(lambda: (folder / onnx_cache.META).write_text(json.dumps(stale)), "built from another model")
     damage_and_reload(lambda: (folder / onnx_cache.META).write_text("{not json"), "onnx.json is unreadable")
     # a copy from an older recipe (or of the folder before it was retrained) is removed when the new one is built

@@ -1,10 +1,11 @@
 """Where the ONNX copies of a model folder live, and how they are checked and rebuilt.
 
 The model folder stays the one format users see: its ONNX copies (:mod:`stancekit.models.onnx_graph`)
-are a cache, built on first use and kept in ``<model>/.stancekit-cache/onnx-<fingerprint>-r<recipe>/``,
+are a cache, built on first use and kept in ``<model>/.stancekit-cache/onnx-<key>-r<recipe>/`` (``key``: a digest of
+the weights' fingerprint and of the folder's checked file digests, :func:`model_key`),
 or, when the model folder is read-only, in the user's cache folder (``STANCEKIT_CACHE_DIR``, else the
 platform's, e.g. ``~/.cache/stancekit``) under the same name. ``onnx.json`` in the cache folder records
-the model fingerprint and the export recipe it was built from, the tokenizer's input names and every
+the model key and the export recipe it was built from, the tokenizer's input names and every
 file's size and SHA-256; a cache that does not match (damaged, cut short, from another model or an
 older recipe) is rebuilt, with a note on stderr. A cache is written into a temporary folder beside
 its place and renamed into it, so a killed export or two processes exporting at once leave no half
@@ -13,6 +14,7 @@ cache; superseded caches of the same model folder are removed.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -25,10 +27,9 @@ from typing import Any
 
 from stancekit.errors import ModelError
 from stancekit.io import file_sha256
-from stancekit.models.manifest import Manifest
+from stancekit.models.manifest import CACHE_FOLDER, TRANSFORMER_FILES, Manifest
 
 RECIPE = 3  # bump when the export or the int8 rewrite changes: older caches are then rebuilt
-CACHE_FOLDER = ".stancekit-cache"
 META = "onnx.json"
 FP32, INT8, PROBE_FP32, PROBE_INT8 = "fp32.onnx", "int8.onnx", "probe-fp32.onnx", "probe-int8.onnx"
 FILES = (FP32, INT8, PROBE_FP32, PROBE_INT8)
@@ -47,8 +48,17 @@ class OnnxCache:
         return self.folder / name
 
 
+def model_key(manifest: Manifest) -> str:
+    """What the copies are made from: the weights' fingerprint, the digests of the folder's files (checked
+    against the folder on every load) and how they are read."""
+    made_from = {"fingerprint": manifest.fingerprint, "files": {name: manifest.files.get(name) for name in
+                                                                  TRANSFORMER_FILES},
+                 "labels": manifest.labels, "input_scheme": manifest.input_scheme, "max_length": manifest.max_length}
+    return hashlib.sha256(json.dumps(made_from, sort_keys=True).encode()).hexdigest()
+
+
 def cache_name(manifest: Manifest) -> str:
-    return f"onnx-{manifest.fingerprint[:16]}-r{RECIPE}"
+    return f"onnx-{model_key(manifest)[:16]}-r{RECIPE}"
 
 
 def user_cache_root() -> Path:
@@ -75,7 +85,7 @@ def check(folder: Path, manifest: Manifest) -> tuple[OnnxCache | None, str]:
         return None, ""
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if meta.get("model_fingerprint") != manifest.fingerprint or meta.get("recipe") != RECIPE:
+        if meta.get("model_key") != model_key(manifest) or meta.get("recipe") != RECIPE:
             return None, "built from another model or by an older stancekit"
         for name in FILES:
             expected, path = meta["files"][name], folder / name
@@ -116,7 +126,7 @@ def _build_into(folder: Path, manifest: Manifest, build: Builder, *, in_model_fo
     work = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
     try:
         extra = build(work)
-        meta = {"model_fingerprint": manifest.fingerprint, "recipe": RECIPE, **extra,
+        meta = {"model_key": model_key(manifest), "recipe": RECIPE, **extra,
                 "files": {name: {"size": (work / name).stat().st_size, "sha256": file_sha256(work / name)}
                           for name in FILES}}
         (work / META).write_text(json.dumps(meta, indent=1), encoding="utf-8")

@@ -21,12 +21,14 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stancekit.errors import ConfigError, ModelError
-from stancekit.models.base import Predictor
-from stancekit.models.manifest import Manifest
 from stancekit.models.options import InferenceOptions
+
+if TYPE_CHECKING:  # numpy-free at import: the CLI's help imports the tagging job, which imports this module
+    from stancekit.models.base import Predictor
+    from stancekit.models.manifest import Manifest
 
 INT8_PAYS = 1.5  # the probe's int8/fp32 speed ratio from which auto takes int8
 OUTPUT_KEYS = ("backend", "precision", "recheck_margin", "version")  # what decides output bytes

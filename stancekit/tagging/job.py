@@ -277,6 +277,10 @@ def _tag(config: TagConfig, *, on_bad: Callable[[InputError], None] | None) -> T
             progress.update(summary)
     finally:
         progress.close()
+    seen, redone = getattr(models.stance, "seen", 0), getattr(models.stance, "rechecked", 0)
+    if seen and config.engine == "local":
+        print(f"int8 was unsure of {redone} of {seen} sentence(s) ({redone / seen:.1%}): redone in fp32",
+              file=sys.stderr)
     join_chunk_files(fmt, [_chunk_path(config, i) for i in range(chunks)], config.output, temp_dir=config.work_dir)
     with output_errors(config.work_dir):
         shutil.rmtree(config.work_dir)
