@@ -73,7 +73,11 @@ def quantize_per_token(model: Any) -> int:
     """Rewrite ``model`` (an ``onnx.ModelProto``) in place: every ``MatMul`` by a constant 2-D weight
     becomes per-token int8 x per-channel int8; returns how many were rewritten.
 
-    An input read by several products (the query, key and value projections) is quantized once.
+    Per input (flattened to tokens x width): scale = max|x| / 127 per token, ``QuantizeLinear`` along the
+    tokens (uint8, zero point 128; about 5% faster than the same arithmetic in elementwise ops). Per
+    product: ``MatMulInteger`` (int32), cast to fp32, times the token scales and the weight's per-unit
+    scales (``DequantizeLinear`` of int32 along an axis was measured 40% slower than the two products). An
+    input read by several products (the query, key and value projections) is quantized once.
     """
     from onnx import TensorProto, helper, numpy_helper
 
@@ -87,11 +91,12 @@ def quantize_per_token(model: Any) -> int:
 
     one = constant("q_127", np.array(127.0, dtype=np.float32))
     tiny = constant("q_tiny", np.array(1e-8 / 127.0, dtype=np.float32))
-    offset = constant("q_128", np.array(128.0, dtype=np.float32))
     zero_point = constant("q_zero_point", np.array(128, dtype=np.uint8))
+    last_axis = constant("q_axis1", np.array([1], dtype=np.int64))
     all_but_last = (constant("q_0", np.array([0], dtype=np.int64)), constant("q_-1", np.array([-1], dtype=np.int64)))
+    zero_points = helper.make_tensor("q_128", TensorProto.UINT8, [1], [128])
     nodes: list[Any] = []
-    quantized: dict[tuple[str, int], tuple[str, str]] = {}  # (input, width) -> (uint8 rows, row scales)
+    quantized: dict[tuple[str, int], tuple[str, str]] = {}  # (input, width) -> (uint8 tokens, token scales)
     count = 0
     for node in graph.node:
         weight = weights.get(node.input[1]) if node.op_type == "MatMul" else None
@@ -106,32 +111,31 @@ def quantize_per_token(model: Any) -> int:
         x, y = node.input[0], node.output[0]
         if (x, width) not in quantized:
             q = f"{p}in_"
-            flat = constant(q + "flat", np.array([-1, width], dtype=np.int64))
             nodes += [
-                helper.make_node("Reshape", [x, flat], [q + "x"]),
+                helper.make_node("Reshape", [x, constant(q + "flat", np.array([-1, width], dtype=np.int64))],
+                                 [q + "x"]),
                 helper.make_node("Abs", [q + "x"], [q + "abs"]),
-                helper.make_node("ReduceMax", [q + "abs"], [q + "max"], axes=[1], keepdims=1),
+                helper.make_node("ReduceMax", [q + "abs"], [q + "max"], axes=[1], keepdims=0),
                 helper.make_node("Div", [q + "max", one], [q + "s0"]),
                 helper.make_node("Max", [q + "s0", tiny], [q + "scale"]),
-                helper.make_node("Div", [q + "x", q + "scale"], [q + "xs"]),
-                helper.make_node("Round", [q + "xs"], [q + "xr"]),
-                helper.make_node("Add", [q + "xr", offset], [q + "xo"]),
-                helper.make_node("Cast", [q + "xo"], [q + "xq"], to=TensorProto.UINT8),
+                helper.make_node("Shape", [q + "scale"], [q + "tokens"]),
+                helper.make_node("ConstantOfShape", [q + "tokens"], [q + "zero_points"], value=zero_points),
+                helper.make_node("QuantizeLinear", [q + "x", q + "scale", q + "zero_points"], [q + "xq"], axis=0),
+                helper.make_node("Unsqueeze", [q + "scale", last_axis], [q + "column"]),
             ]
-            quantized[(x, width)] = (q + "xq", q + "scale")
+            quantized[(x, width)] = (q + "xq", q + "column")
         rows, row_scale = quantized[(x, width)]
-        w_int8 = constant(p + "w", np.round(w / scale_w).astype(np.int8))
-        w_scale = constant(p + "w_scale", scale_w.astype(np.float32))
-        units_shape = constant(p + "units", np.array([units], dtype=np.int64))
         nodes += [
-            helper.make_node("MatMulInteger", [rows, w_int8, zero_point], [p + "y32"]),
+            helper.make_node("MatMulInteger", [rows, constant(p + "w", np.round(w / scale_w).astype(np.int8)),
+                                               zero_point], [p + "y32"]),
             helper.make_node("Cast", [p + "y32"], [p + "yf"], to=TensorProto.FLOAT),
-            helper.make_node("Mul", [p + "yf", row_scale], [p + "y1"]),
-            helper.make_node("Mul", [p + "y1", w_scale], [p + "y2"]),
+            helper.make_node("Mul", [p + "yf", row_scale], [p + "yt"]),
+            helper.make_node("Mul", [p + "yt", constant(p + "w_scale", scale_w.astype(np.float32))], [p + "y"]),
             helper.make_node("Shape", [x], [p + "in_shape"]),
             helper.make_node("Slice", [p + "in_shape", *all_but_last], [p + "lead"]),
-            helper.make_node("Concat", [p + "lead", units_shape], [p + "out_shape"], axis=0),
-            helper.make_node("Reshape", [p + "y2", p + "out_shape"], [y]),
+            helper.make_node("Concat", [p + "lead", constant(p + "units", np.array([units], dtype=np.int64))],
+                             [p + "out_shape"], axis=0),
+            helper.make_node("Reshape", [p + "y", p + "out_shape"], [y]),
         ]
     del graph.node[:]
     graph.node.extend(nodes)
