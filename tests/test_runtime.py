@@ -220,3 +220,14 @@ def test_baseline_and_gpu_refusals(baseline_stance_model_dir) -> None:
         load_model(baseline_stance_model_dir, InferenceOptions(backend="onnxruntime"))
     with pytest.raises(ConfigError, match="--backend must be one of auto, onnxruntime, torch"):
         InferenceOptions(backend="tensorrt")
+
+
+def test_batches_keep_to_a_token_budget() -> None:
+    from stancekit.batching import cut_batches
+
+    lengths = [10, 10, 20, 20, 30, 90]
+    batches = cut_batches(range(6), [1] * 6, 64, lengths=lengths, token_budget=40)
+    assert batches == [[0, 1], [2, 3], [4], [5]]  # rows x longest row <= 40; a longer row alone
+    assert all(len(b) * max(lengths[i] for i in b) <= 40 or len(b) == 1 for b in batches)
+    assert cut_batches(range(6), [1] * 6, 4) == [[0, 1, 2, 3], [4, 5]]  # without a budget: items only
+    assert cut_batches(range(3), [3, 3, 3], 4, lengths=[1, 1, 1], token_budget=100) == [[0], [1], [2]]

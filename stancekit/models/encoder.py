@@ -29,6 +29,7 @@ class EncoderPredictor(Predictor):
     input_scheme: str
     max_length: int
     batch_size: int
+    token_budget: int | None = None  # padded tokens per batch at most (rows x longest row), None: no limit
     warned_cut: bool = False
 
     @abstractmethod
@@ -43,7 +44,8 @@ class EncoderPredictor(Predictor):
         """
         order = sorted(range(len(rows)), key=lambda i: len(rows[i].input_ids))
         result: list[np.ndarray] = [np.empty((0, len(self.labels)))] * len(rows)
-        for chunk in cut_batches(order, [max(len(r.spans), 1) for r in rows], self.batch_size):
+        for chunk in cut_batches(order, [max(len(r.spans), 1) for r in rows], self.batch_size,
+                                 lengths=[len(r.input_ids) for r in rows], token_budget=self.token_budget):
             probs = self.batch_probabilities([rows[i] for i in chunk])
             pos = 0
             for i in chunk:
