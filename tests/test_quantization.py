@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from stancekit.errors import ConfigError
-from stancekit.models import InferenceOptions, load_model
+from stancekit.models import DEFAULT_RECHECK_MARGIN, InferenceOptions, load_model
 from stancekit.margins import top_two_margins
 from stancekit.models.quantization import Int8Linear, int8_classifier, quantize, quantize_linears
 from stancekit.models.recheck import RecheckedClassifier
@@ -99,9 +99,10 @@ def test_a_recheck_margin_outside_0_to_1_is_refused() -> None:
 
 def test_load_model_applies_int8_from_the_options(tiny_stance_model_dir, baseline_stance_model_dir) -> None:
     rechecked = load_model(tiny_stance_model_dir, InferenceOptions(device="cpu", precision="int8", backend="torch"))
-    assert isinstance(rechecked, RecheckedClassifier) and rechecked.margin == 0.2
+    assert isinstance(rechecked, RecheckedClassifier) and rechecked.margin == DEFAULT_RECHECK_MARGIN
     assert rechecked.runtime["backend"] == "torch" and rechecked.runtime["precision"] == "int8"
-    assert rechecked.runtime["recheck_margin"] == 0.2 and rechecked.runtime["chosen_by"].startswith("--precision int8")
+    assert rechecked.runtime["recheck_margin"] == DEFAULT_RECHECK_MARGIN
+    assert rechecked.runtime["chosen_by"].startswith("--precision int8")
     alone = load_model(tiny_stance_model_dir, InferenceOptions(device="cpu", precision="int8", recheck_margin=0,
                                                                backend="torch"))
     assert alone.name.endswith("+int8") and any(isinstance(m, Int8Linear) for m in alone.model.modules())

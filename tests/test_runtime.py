@@ -17,7 +17,7 @@ import pytest
 
 from stancekit.errors import ConfigError
 from stancekit.margins import top_two_margins
-from stancekit.models import InferenceOptions, load_model
+from stancekit.models import DEFAULT_RECHECK_MARGIN, InferenceOptions, load_model
 from stancekit.models import onnx_cache, onnx_runtime
 from stancekit.models.recheck import RecheckedClassifier
 from stancekit.models.runtime import INT8_PAYS, describe, output_runtime
@@ -80,7 +80,7 @@ def test_auto_takes_int8_only_where_the_probe_says_it_pays(tiny_stance_model_dir
     model = load_model(tiny_stance_model_dir, InferenceOptions(device="cpu"))
     assert model.runtime["precision"] == precision and model.runtime["chosen_by"].startswith("auto: int8 probe")
     assert f"{speedup:.1f}x" in model.runtime["chosen_by"]
-    assert model.runtime["recheck_margin"] == (0.2 if precision == "int8" else 0.0)
+    assert model.runtime["recheck_margin"] == (DEFAULT_RECHECK_MARGIN if precision == "int8" else 0.0)
 
 
 def test_forced_precisions_still_work_on_both_backends(tiny_stance_model_dir, monkeypatch, capsys, seed_mentions,

@@ -197,6 +197,7 @@ def test_cli_tag_and_errors(tmp_path, coverage, tiny_stance_model_dir, seed_acto
                                  "-o", str(out), "--no-progress", "--chunk-documents", "3"])
     assert result.exit_code == 0, result.output
     assert "8 document(s)" in result.stderr and out.read_bytes() == tagged_jsonl.read_bytes()
+    assert f"model {tiny_stance_model_dir}: onnxruntime " in result.stderr  # the path taken, named once
     bad = runner.invoke(app, ["tag", str(coverage), "-m", str(tiny_stance_model_dir), "-a", str(seed_actors_path),
                               "-o", str(tmp_path / "tags.txt")])
     assert bad.exit_code == 1 and "must end in one of .jsonl, .csv, .parquet" in bad.stderr
