@@ -77,7 +77,7 @@ main()
 """
 STARTUP = """
 import json, sys, time
-started = time.perf_counter()
+started, cpu = time.perf_counter(), time.process_time()
 from stancekit.cli import main  # noqa: F401  (what `stancekit` imports)
 from stancekit.tagging.job import tag  # noqa: F401
 from stancekit.models import load_model
@@ -85,7 +85,8 @@ imported = time.perf_counter()
 model = load_model(sys.argv[1])
 loaded = time.perf_counter()
 print(json.dumps({"imports_s": imported - started, "load_s": loaded - imported, "total_s": loaded - started,
-                  "torch_imported": "torch" in sys.modules, "runtime": model.runtime}))
+                  "cpu_s": time.process_time() - cpu, "torch_imported": "torch" in sys.modules,
+                  "runtime": model.runtime}))
 """
 
 
@@ -244,8 +245,8 @@ def naive_rate(model: Path, corpus: Path, mentions: int, threads: int) -> dict:
 
 
 def startup(model: Path, threads: int, runs: int) -> dict:
-    """Imports + model load in fresh processes (best of ``runs``, ONNX copy cached), and the first, exporting
-    load of a copy of the model folder."""
+    """Imports + model load in fresh processes (best of ``runs``, ONNX copy cached; wall and CPU seconds, the
+    latter less sensitive to a busy machine), and the first, exporting load of a copy of the model folder."""
     env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
 
     def once(folder: Path) -> dict:

@@ -57,7 +57,7 @@ def cache_folder(model: Path) -> Path:
 
 def probe_says(monkeypatch, speedup: float) -> None:
     """Stand in for the probe's measurement (a CPU with or without fast int8 cannot be had on demand)."""
-    monkeypatch.setattr(onnx_runtime, "int8_speedup", lambda cache, threads: speedup)
+    monkeypatch.setattr(onnx_runtime, "int8_speedup", lambda cache: speedup)
 
 
 def test_defaults_run_onnxruntime_and_say_how(tiny_stance_model_dir) -> None:

@@ -127,7 +127,7 @@ def _load_onnx(path: Path, manifest: Manifest, options: InferenceOptions) -> Pre
 
     cache = onnx_cache(path, manifest, options)
     count = threads()
-    precision, why = _precision(options, lambda: int8_speedup(cache, count))
+    precision, why = _precision(options, lambda: int8_speedup(cache))
     tokenizer = LightTokenizer(path, cache.tokenizer_inputs, cache.pad_token_id)
     name = f"{path.name}@{manifest.fingerprint[:8]}"
 
