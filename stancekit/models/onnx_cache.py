@@ -29,7 +29,7 @@ from stancekit.errors import ModelError
 from stancekit.io import file_sha256
 from stancekit.models.manifest import CACHE_FOLDER, TRANSFORMER_FILES, Manifest
 
-RECIPE = 5  # bump when the export or the int8 rewrite changes: older caches are then rebuilt
+RECIPE = 6  # bump when the export or the int8 rewrite changes: older caches are then rebuilt
 META = "onnx.json"
 FP32, INT8, PROBE_FP32, PROBE_INT8 = "fp32.onnx", "int8.onnx", "probe-fp32.onnx", "probe-int8.onnx"
 FILES = (FP32, INT8, PROBE_FP32, PROBE_INT8)
