@@ -17,7 +17,8 @@ Every route is a fresh ``stancekit tag`` process, as a user runs it (``--threads
   --precision int8``; left out, with the reason, where torch's own probe finds int8 slower than fp32).
 
 Per run: mentions/s as the job prints it (job time) and over the whole process (start-up included), the
-runtime line the job prints, the share of sentences redone in fp32, peak memory (VmHWM); on ``heldout``
+process's CPU seconds (all threads; on a busy machine mentions per CPU second moves far less than wall-clock
+rates, though torch's spinning OpenMP threads inflate its own), the runtime line the job prints, the share of sentences redone in fp32, peak memory (VmHWM); on ``heldout``
 macro-F1 per split, its loss against ``torch_fp32`` and label agreement with it. The naive pipeline (one
 (sentence, mention) pair per call, fp32 torch) is timed in this process on the first ``--naive-mentions``
 mentions of ``seed``. Start-up (imports + loading the model, its ONNX copy cached) is the best of three fresh
@@ -38,6 +39,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -154,9 +156,11 @@ def run_cli(corpus: Path, actors: Path, model: Path, output: Path, flags: list[s
     """One ``stancekit tag`` process; what it printed, parsed."""
     args = [sys.executable, "-c", CLI, "tag", str(corpus), "-m", str(model), "-a", str(actors), "-o", str(output),
             "--no-progress", "--threads", str(threads), "--batch-size", str(batch_size), *flags]
-    started = time.perf_counter()
+    started, children = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(args, capture_output=True, text=True, cwd=REPO)
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
     if done.returncode != 0:
         raise SystemExit(f"stancekit tag {' '.join(flags)} failed:\n{done.stderr[-3000:]}")
     err = done.stderr
@@ -165,6 +169,7 @@ def run_cli(corpus: Path, actors: Path, model: Path, output: Path, flags: list[s
     redone = re.search(r"unsure of (\d+) of (\d+) sentence", err)
     return {"mentions": mentions, "job_seconds": job_s, "job_mentions_per_s": int(summary.group(3)),
             "process_seconds": round(wall, 2), "process_mentions_per_s": round(mentions / wall, 1),
+            "process_cpu_seconds": round(cpu, 2), "mentions_per_cpu_second": round(mentions / cpu, 1),
             "sentences_rechecked": round(int(redone.group(1)) / int(redone.group(2)), 4) if redone else 0.0,
             "peak_rss_mb": round(int(re.search(r"BENCH_PEAK_RSS_KB (\d+)", err).group(1)) / 1024),
             "runtime": [line[len("model "):] for line in err.splitlines() if line.startswith("model ")]}
