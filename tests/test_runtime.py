@@ -57,7 +57,7 @@ def cache_folder(model: Path) -> Path:
 
 def probe_says(monkeypatch, speedup: float) -> None:
     """Stand in for the probe's measurement (a CPU with or without fast int8 cannot be had on demand)."""
-    monkeypatch.setattr(onnx_runtime, "int8_speedup", lambda cache: speedup)
+    monkeypatch.setattr(onnx_runtime, "remembered_speedup", lambda cache: (speedup, False))
 
 
 def test_defaults_run_onnxruntime_and_say_how(tiny_stance_model_dir) -> None:
@@ -67,6 +67,8 @@ def test_defaults_run_onnxruntime_and_say_how(tiny_stance_model_dir) -> None:
     assert json.loads(json.dumps(runtime)) == runtime and runtime["threads"] >= 1
     # the choice follows the probe's own figure, printed in chosen_by
     speedup = float(re.search(r"probe (?:only )?([\d.]+)x", runtime["chosen_by"]).group(1))
+    record = json.loads((Path(runtime["cache"]) / onnx_runtime.PROBE_RECORD).read_text())
+    assert record["cpu"] == onnx_runtime.cpu_identity() and abs(record["speedup"] - speedup) <= 0.051
     assert runtime["precision"] == ("int8" if speedup >= INT8_PAYS else "fp32")
     assert isinstance(model, RecheckedClassifier) == (runtime["precision"] == "int8")
     assert output_runtime(runtime) == {k: runtime[k] for k in ("backend", "precision", "recheck_margin", "version")}
@@ -231,3 +233,21 @@ def test_batches_keep_to_a_token_budget() -> None:
     assert all(len(b) * max(lengths[i] for i in b) <= 40 or len(b) == 1 for b in batches)
     assert cut_batches(range(6), [1] * 6, 4) == [[0, 1, 2, 3], [4, 5]]  # without a budget: items only
     assert cut_batches(range(3), [3, 3, 3], 4, lengths=[1, 1, 1], token_budget=100) == [[0], [1], [2]]
+
+
+def test_the_probe_is_measured_once_per_cpu(model_copy, monkeypatch) -> None:
+    """Every run on a machine makes the same choice: the probe's figure is kept beside the ONNX copy; another
+    CPU (a copied model folder) measures again."""
+    options = InferenceOptions(device="cpu")
+    first = load_model(model_copy, options).runtime
+    record = Path(first["cache"]) / onnx_runtime.PROBE_RECORD
+    saved = json.loads(record.read_text())
+    measured = []
+    monkeypatch.setattr(onnx_runtime, "int8_speedup", lambda cache: measured.append(1) or 9.0)
+    again = load_model(model_copy, options).runtime
+    assert again["chosen_by"].endswith("(probed once on this CPU)") and not measured
+    assert again["precision"] == first["precision"]
+    record.write_text(json.dumps({**saved, "cpu": "another-cpu"}))
+    elsewhere = load_model(model_copy, options).runtime
+    assert measured == [1] and elsewhere["precision"] == "int8" and "9.0x" in elsewhere["chosen_by"]
+    assert json.loads(record.read_text()) == {"cpu": onnx_runtime.cpu_identity(), "speedup": 9.0}

@@ -11,6 +11,9 @@ with the input names the model's own tokenizer class uses), and the graphs are O
 
 from __future__ import annotations
 
+import hashlib
+import json
+import platform
 import time
 from collections.abc import Sequence
 from dataclasses import replace
@@ -19,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from stancekit.errors import ModelError
+from stancekit.errors import ModelError, OutputError
+from stancekit.io import atomic_write
 from stancekit.models.encoder import EncoderPredictor
 from stancekit.models.encoding import Row, build_rows, collate_arrays
 from stancekit.models.manifest import Manifest
@@ -32,7 +36,8 @@ from stancekit.records import Mention, Sentence
 # padded tokens per forward pass at most: smaller passes keep the activations in cache (measured on the seed
 # sentences, int8, CPU time per mention: 384-512 tokens best, 1,000 (about 64 mentions) 12% slower, 2,000 45%)
 TOKEN_BUDGET = 512
-FP32_TOLERANCE, INT8_TOLERANCE = 1e-4, 0.2  # largest probability change an exported copy may show vs torch
+FP32_TOLERANCE, INT8_TOLERANCE = 1e-4, 0.2
+PROBE_RECORD = "probe.json"  # the probe's figure for this CPU, kept beside the copies it measured  # largest probability change an exported copy may show vs torch
 CHECK_TEXTS = (  # sentences the export is checked on: mentions at the start, middle and end, non-ASCII, a long one
     ("Armenia and Azerbaijan signed a ceasefire brokered by Russia on Tuesday.", ("Armenia", "Azerbaijan", "Russia")),
     ("Erdoğan said Türkiye would stand by Baku.", ("Erdoğan", "Türkiye", "Baku")),
@@ -157,3 +162,33 @@ def int8_speedup(cache: OnnxCache, repeats: int = 5) -> float:
             graph.run(None, {"x": x})
             best[i] = min(best[i], time.thread_time() - started)
     return best[0] / max(best[1], 1e-9)
+
+
+def cpu_identity() -> str:
+    """A digest of what this CPU says it is and can do (model name and flags; the platform elsewhere)."""
+    try:
+        lines = [line for line in Path("/proc/cpuinfo").read_text().splitlines()
+                 if line.startswith(("model name", "flags", "Features"))][:2]
+    except OSError:
+        lines = [platform.processor()]
+    return hashlib.sha256(json.dumps([platform.machine(), *lines]).encode()).hexdigest()[:16]
+
+
+def remembered_speedup(cache: OnnxCache) -> tuple[float, bool]:
+    """(:func:`int8_speedup`, whether it was remembered): measured once per CPU and kept in the cache folder,
+    so that ``auto`` makes the same choice on every run on this machine (a re-run gives the same bytes even
+    where a busy machine would move a fresh measurement across :data:`~stancekit.models.runtime.INT8_PAYS`)."""
+    record, cpu = cache.file(PROBE_RECORD), cpu_identity()
+    try:
+        saved = json.loads(record.read_text(encoding="utf-8"))
+        if saved["cpu"] == cpu:
+            return float(saved["speedup"]), True
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    speedup = int8_speedup(cache)
+    try:
+        with atomic_write(record) as handle:
+            json.dump({"cpu": cpu, "speedup": round(speedup, 3)}, handle)
+    except OutputError:  # a cache folder that cannot be written: measured again next time
+        pass
+    return speedup, False

@@ -6,8 +6,9 @@ classifier exported once (cached beside it) and run as fp32 or per-token int8; t
 a GPU. ``--precision auto`` takes int8 where a millisecond probe of one encoder-sized product finds
 int8 at least :data:`INT8_PAYS` times faster than fp32 on this CPU (VNNI and AMX give about 3-4x;
 without them int8 barely pays or, in torch, is far slower), and fp32 elsewhere: the choice follows
-what the probe measures, never a list of CPU names. int8 redoes in fp32 the sentences it is unsure
-of (``recheck_margin``).
+what the probe measures, never a list of CPU names. The ONNX Runtime probe is measured once per CPU and
+kept beside the model's ONNX copy, so every run on a machine makes the same choice (and the same bytes).
+int8 redoes in fp32 the sentences it is unsure of (``recheck_margin``).
 
 Every predictor :func:`load_transformer` returns carries ``runtime``, a JSON-serialisable dict of
 how it actually runs (``backend``, ``precision``, ``chosen_by``, ``recheck_margin``, ``threads`` and the
@@ -83,18 +84,25 @@ def describe(model: Predictor) -> str:
 
 
 def _precision(options: InferenceOptions, probe: Any) -> tuple[str, str]:
-    """(fp32 | int8, why) for ``options.precision`` on this CPU; ``probe()`` gives int8's speed ratio."""
+    """(fp32 | int8, why) for ``options.precision`` on this CPU; ``probe()`` gives int8's speed ratio and
+    whether it was remembered from an earlier run."""
     if options.precision == "fp32":
         return "fp32", "--precision fp32"
-    speedup = probe()
+    speedup, remembered = probe()
+    if remembered:
+        return _choose(options, speedup, " (probed once on this CPU)")
+    return _choose(options, speedup, "")
+
+
+def _choose(options: InferenceOptions, speedup: float, note: str) -> tuple[str, str]:
     if options.precision == "int8":
         if speedup < 1:
             print(f"warning: int8 runs {1 / speedup:.1f}x slower than fp32 on this CPU (probe); --precision int8 "
                   "will be slower than fp32 here (use auto or fp32)", file=sys.stderr)
-        return "int8", f"--precision int8 (probe: int8 {speedup:.1f}x fp32)"
+        return "int8", f"--precision int8 (probe: int8 {speedup:.1f}x fp32{note})"
     if speedup >= INT8_PAYS:
-        return "int8", f"auto: int8 probe {speedup:.1f}x faster than fp32"
-    return "fp32", f"auto: int8 probe only {speedup:.1f}x fp32 (int8 needs {INT8_PAYS:g}x)"
+        return "int8", f"auto: int8 probe {speedup:.1f}x faster than fp32{note}"
+    return "fp32", f"auto: int8 probe only {speedup:.1f}x fp32 (int8 needs {INT8_PAYS:g}x){note}"
 
 
 def load_transformer(path: Path, manifest: Manifest, options: InferenceOptions) -> Predictor:
@@ -121,13 +129,13 @@ def _load_onnx(path: Path, manifest: Manifest, options: InferenceOptions) -> Pre
     import onnxruntime
 
     from stancekit.models.onnx_cache import FP32, INT8
-    from stancekit.models.onnx_runtime import OnnxClassifier, int8_speedup, onnx_cache, session
+    from stancekit.models.onnx_runtime import OnnxClassifier, onnx_cache, remembered_speedup, session
     from stancekit.models.recheck import RecheckedClassifier
     from stancekit.models.tokenizer import LightTokenizer
 
     cache = onnx_cache(path, manifest, options)
     count = threads()
-    precision, why = _precision(options, lambda: int8_speedup(cache))
+    precision, why = _precision(options, lambda: remembered_speedup(cache))
     tokenizer = LightTokenizer(path, cache.tokenizer_inputs, cache.pad_token_id)
     name = f"{path.name}@{manifest.fingerprint[:8]}"
 
@@ -155,7 +163,7 @@ def _load_torch(path: Path, manifest: Manifest, options: InferenceOptions, cpu: 
     set_threads(_threads)
     classifier = TransformerClassifier.load(path, manifest, replace(options, device="cpu") if cpu else options)
     if cpu:
-        precision, why = _precision(options, int8_speedup)
+        precision, why = _precision(options, lambda: (int8_speedup(), False))
     else:
         precision, why = "fp32", f"{classifier.device} (int8 is for CPUs)"
     model: Predictor = classifier
