@@ -110,7 +110,8 @@ def test_a_mismatched_manifest_is_refused(change: dict, message: str, baseline_s
 def test_markers_and_token_spans_cover_each_mention() -> None:
     from transformers import AutoTokenizer
 
-    from stancekit.models.transformer import build_rows, default_base_model, mark_mentions
+    from stancekit.models.encoding import build_rows, mark_mentions
+    from stancekit.models.transformer import default_base_model
 
     text = "Putin met Erdogan; Putin smiled."
     marked, spans = mark_mentions(text, [(0, 5), (10, 17), (0, 5)])
@@ -142,7 +143,8 @@ def long_sentence(clauses: int = 80) -> Sentence:
 def test_every_mention_of_a_long_sentence_is_encoded_in_its_own_window(scheme: str) -> None:
     from transformers import AutoTokenizer
 
-    from stancekit.models.transformer import build_rows, default_base_model, labelled_rows
+    from stancekit.models.encoding import build_rows
+    from stancekit.models.transformer import default_base_model, labelled_rows
     from stancekit.records import Example
 
     tokenizer = AutoTokenizer.from_pretrained(default_base_model())

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from stancekit.cli import app
 from stancekit.errors import ConfigError, InputError
 from stancekit.evaluation import EvaluateConfig, evaluate, score
+from stancekit.models import DEFAULT_RECHECK_MARGIN
 from stancekit.demo.quick_model import QuickModelConfig, quick_stance_model
 
 REPO = Path(__file__).resolve().parent.parent
@@ -42,22 +43,22 @@ def test_the_transformer_scores_newsmtsc_with_int8_too(tiny_stance_model_dir: Pa
     runner = CliRunner()
     args = ["evaluate", "-m", str(tiny_stance_model_dir), "-d", str(newsmtsc_dir / "dev_mt.jsonl"), "--json",
             "--device", "cpu"]
-    fp32 = json.loads(runner.invoke(app, args).stdout)
+    fp32 = json.loads(runner.invoke(app, args + ["--precision", "fp32"]).stdout)
     assert fp32["n"] == 442  # every target of dev_mt
     assert "per_actor" not in fp32  # NewsMTSC targets are not dictionary actors
     # int8 on the first 40 sentences: int8 products are slow on CPUs without VNNI/AMX (see README)
     lines = (newsmtsc_dir / "dev_mt.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)[:40]
     (tmp_path / "dev_mt.jsonl").write_text("".join(lines), encoding="utf-8")
     args[4] = str(tmp_path / "dev_mt.jsonl")
-    fp32_part = json.loads(runner.invoke(app, args).stdout)
+    fp32_part = json.loads(runner.invoke(app, args + ["--precision", "fp32"]).stdout)
     int8 = json.loads(runner.invoke(app, args + ["--precision", "int8"]).stdout)
     assert int8["n"] == fp32_part["n"] > 40  # every target of those sentences
-    assert int8["model"].endswith("+int8(recheck<0.2)")
+    assert int8["model"].endswith(f"+int8(recheck<{DEFAULT_RECHECK_MARGIN:g})")
     alone = json.loads(runner.invoke(app, args + ["--precision", "int8", "--recheck-margin", "0"]).stdout)
     assert alone["model"].endswith("+int8") and alone["n"] == fp32_part["n"]
     redone = json.loads(runner.invoke(app, args + ["--precision", "int8", "--recheck-margin", "1"]).stdout)
     assert redone["f1_macro"] == fp32_part["f1_macro"]  # every sentence redone in fp32
-    table = runner.invoke(app, args[:-3])
+    table = runner.invoke(app, args[:-3])  # the defaults (precision auto), as a table
     assert table.exit_code == 0 and "gold \\ predicted" in table.output
 
 

@@ -1,5 +1,5 @@
-"""The int8 path: the int8 linear layer is close to fp32, a row's result does not depend on the rest of
-its batch, and unsure sentences are redone in fp32."""
+"""The torch int8 path (the fallback of the ONNX Runtime one, see test_runtime.py): the int8 linear layer is
+close to fp32, a row's result does not depend on the rest of its batch, and unsure sentences are redone in fp32."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ import torch
 from torch import nn
 
 from stancekit.errors import ConfigError
-from stancekit.models import InferenceOptions, load_model
+from stancekit.models import DEFAULT_RECHECK_MARGIN, InferenceOptions, load_model
 from stancekit.margins import top_two_margins
-from stancekit.models.quantization import Int8Linear, RecheckedClassifier, int8_classifier, quantize, quantize_linears
+from stancekit.models.quantization import Int8Linear, int8_classifier, quantize, quantize_linears
+from stancekit.models.recheck import RecheckedClassifier
 from stancekit.records import Sentence
 
-CPU = InferenceOptions(device="cpu")
+CPU = InferenceOptions(device="cpu", precision="fp32", backend="torch")  # the torch fp32 reference
 
 
 @pytest.fixture
@@ -97,9 +98,13 @@ def test_a_recheck_margin_outside_0_to_1_is_refused() -> None:
 
 
 def test_load_model_applies_int8_from_the_options(tiny_stance_model_dir, baseline_stance_model_dir) -> None:
-    rechecked = load_model(tiny_stance_model_dir, InferenceOptions(device="cpu", precision="int8"))
-    assert isinstance(rechecked, RecheckedClassifier) and rechecked.margin == 0.2
-    alone = load_model(tiny_stance_model_dir, InferenceOptions(device="cpu", precision="int8", recheck_margin=0))
+    rechecked = load_model(tiny_stance_model_dir, InferenceOptions(device="cpu", precision="int8", backend="torch"))
+    assert isinstance(rechecked, RecheckedClassifier) and rechecked.margin == DEFAULT_RECHECK_MARGIN
+    assert rechecked.runtime["backend"] == "torch" and rechecked.runtime["precision"] == "int8"
+    assert rechecked.runtime["recheck_margin"] == DEFAULT_RECHECK_MARGIN
+    assert rechecked.runtime["chosen_by"].startswith("--precision int8")
+    alone = load_model(tiny_stance_model_dir, InferenceOptions(device="cpu", precision="int8", recheck_margin=0,
+                                                               backend="torch"))
     assert alone.name.endswith("+int8") and any(isinstance(m, Int8Linear) for m in alone.model.modules())
     with pytest.raises(ConfigError, match="baseline model; --precision int8 applies to transformer models only"):
         load_model(baseline_stance_model_dir, InferenceOptions(precision="int8"))

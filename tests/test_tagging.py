@@ -177,10 +177,10 @@ def test_int8_agrees_with_fp32(tagged_jsonl, tiny_stance_model_dir):
     # The tiny model is barely trained (fp32 margins between its top two labels are ~0.02), so
     # argmax flips are easy; the probabilities themselves must stay close.
     sentences = [Sentence.from_dict(r) for r in read_jsonl(tagged_jsonl) if r["mentions"]]
-    fp32 = load_models(tiny_stance_model_dir, None, InferenceOptions(device="cpu")).stance
+    fp32 = load_models(tiny_stance_model_dir, None, InferenceOptions(device="cpu", precision="fp32")).stance
     int8 = load_models(tiny_stance_model_dir, None,
                        InferenceOptions(device="cpu", precision="int8", recheck_margin=0)).stance
-    assert int8.name.endswith("+int8") and fp32.model is not int8.model
+    assert int8.name.endswith("+int8") and fp32.runtime["precision"] == "fp32" and int8.runtime["precision"] == "int8"
     a = [d for s in fp32.predict_stance(sentences) for d in s]
     b = [d for s in int8.predict_stance(sentences) for d in s]
     agreement = sum(max(x, key=x.get) == max(y, key=y.get) for x, y in zip(a, b)) / len(a)
@@ -197,6 +197,7 @@ def test_cli_tag_and_errors(tmp_path, coverage, tiny_stance_model_dir, seed_acto
                                  "-o", str(out), "--no-progress", "--chunk-documents", "3"])
     assert result.exit_code == 0, result.output
     assert "8 document(s)" in result.stderr and out.read_bytes() == tagged_jsonl.read_bytes()
+    assert f"model {tiny_stance_model_dir}: onnxruntime " in result.stderr  # the path taken, named once
     bad = runner.invoke(app, ["tag", str(coverage), "-m", str(tiny_stance_model_dir), "-a", str(seed_actors_path),
                               "-o", str(tmp_path / "tags.txt")])
     assert bad.exit_code == 1 and "must end in one of .jsonl, .csv, .parquet" in bad.stderr

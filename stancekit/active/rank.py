@@ -140,10 +140,16 @@ def apply_ranking(client: StudioClient, project_id: int, predictions: Sequence[d
 
 
 def load_stance_model(path: Path) -> Any:
-    """The one place this package loads a model (a sentiment model is refused at load)."""
-    from stancekit.models import load_model
+    """The one place this package loads a model: the fast path tagging takes (named on stderr); a sentiment
+    model is refused at load."""
+    import sys
 
-    return load_model(path, task="stance")
+    from stancekit.models import load_model
+    from stancekit.models.runtime import describe
+
+    model = load_model(path, task="stance")
+    print(f"model {describe(model)}", file=sys.stderr)
+    return model
 
 
 def rank(config: RankConfig, client: StudioClient) -> RankResult:

@@ -19,7 +19,8 @@ from stancekit.records import Sentence
 class Predictor(ABC):
     """Scores the mentions (stance) or the sentences (sentiment) of sentences.
 
-    ``name`` identifies the model in outputs (Label Studio's ``model_version``, tag job fingerprints).
+    ``name`` identifies the model in outputs (Label Studio's ``model_version``, tag job fingerprints);
+    ``runtime`` says how a loaded model runs (JSON-serialisable; see :mod:`stancekit.models.runtime`).
     """
 
     def __init__(self, *, task: str, labels: Sequence[str], name: str, path: Path | None = None,
@@ -29,6 +30,7 @@ class Predictor(ABC):
         self.name = name
         self.path = path
         self.manifest = manifest
+        self.runtime: dict[str, Any] = {}
 
     @abstractmethod
     def mention_probabilities(self, sentences: Sequence[Sentence]) -> list[np.ndarray]:

@@ -334,9 +334,10 @@ class BaselineClassifier(Classifier):
 
     @classmethod
     def load(cls, path: Path, manifest: Manifest, options: InferenceOptions) -> "BaselineClassifier":
-        if options.precision != "fp32":
-            raise ConfigError(f"{path} is a baseline model; --precision {options.precision} applies to transformer "
-                              "models only (use fp32)")
+        if options.precision == "int8" or options.backend != "auto":
+            what = f"--precision {options.precision}" if options.precision == "int8" else f"--backend {options.backend}"
+            raise ConfigError(f"{path} is a baseline model; {what} applies to transformer models only (leave it "
+                              "at auto)")
         expected = [name for name in VECTORIZER_SETTINGS if name != "window" or manifest.task == "stance"]
         with reading(path, "baseline.json"):
             spec = json.loads((path / "baseline.json").read_text(encoding="utf-8"))

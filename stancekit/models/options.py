@@ -8,9 +8,11 @@ from typing import Literal, get_args
 from stancekit.errors import ConfigError
 from stancekit.options import DEVICE, Range, check_fields, option
 
-Precision = Literal["fp32", "int8"]
+Precision = Literal["auto", "fp32", "int8"]
 PRECISIONS: tuple[str, ...] = get_args(Precision)
-DEFAULT_RECHECK_MARGIN = 0.2  # chosen on NewsMTSC train by bench/int8_recheck.py
+Backend = Literal["auto", "onnxruntime", "torch"]
+BACKENDS: tuple[str, ...] = get_args(Backend)
+DEFAULT_RECHECK_MARGIN = 0.1  # twice int8's 99th-percentile probability change on the validation split (bench/int8_recheck.py)
 
 
 @dataclass(frozen=True)
@@ -19,7 +21,9 @@ class InferenceOptions:
 
     - ``device``: ``auto`` (a GPU when present), ``cpu``, ``cuda``, ``cuda:N``;
     - ``batch_size``: items per forward pass: mentions for a stance model, sentences for a sentiment model;
-    - ``precision``: ``fp32``, or ``int8`` (transformers on CPU; see :mod:`stancekit.models.quantization`);
+    - ``precision``: ``auto`` (int8 where a millisecond probe finds int8 products faster than fp32 on this
+      CPU, else fp32), ``fp32`` or ``int8`` (transformers on CPU; see :mod:`stancekit.models.runtime`);
+    - ``backend``: ``auto`` (ONNX Runtime on CPU, torch on a GPU), ``onnxruntime`` or ``torch``;
     - ``recheck_margin``: with int8, sentences whose top two labels are closer than this are redone in
       fp32 (0: never).
     """
@@ -27,7 +31,9 @@ class InferenceOptions:
     device: str = DEVICE("auto")
     batch_size: int = option(64, help="Mentions (stance) or sentences (sentiment) per model batch.",
                              range=Range(min=1))
-    precision: Precision = option("fp32", help="fp32, or int8 (transformer on CPU; unsure sentences redone in fp32).")
+    precision: Precision = option("auto", help="auto (int8 where a quick probe finds it faster on this CPU, else "
+                                  "fp32), fp32, or int8 (transformer on CPU; unsure sentences redone in fp32).")
+    backend: Backend = option("auto", help="auto (ONNX Runtime on CPU, torch on GPU), onnxruntime, or torch.")
     recheck_margin: float = option(DEFAULT_RECHECK_MARGIN, help="With int8: redo in fp32 the sentences whose top "
                                    "two labels are closer than this (0: never).", range=Range(min=0, max=1))
 
@@ -35,3 +41,5 @@ class InferenceOptions:
         check_fields(self)
         if self.precision not in PRECISIONS:
             raise ConfigError(f"--precision must be one of {', '.join(PRECISIONS)}, found {self.precision!r}")
+        if self.backend not in BACKENDS:
+            raise ConfigError(f"--backend must be one of {', '.join(BACKENDS)}, found {self.backend!r}")

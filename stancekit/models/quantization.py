@@ -1,43 +1,38 @@
-"""The int8 path for CPU tagging: the encoder's linear layers as int8 x int8 matrix products.
+"""The torch int8 path (the fallback when ONNX Runtime is not used): the encoder's linear layers as int8 x int8
+matrix products.
 
 Each ``nn.Linear`` of the encoder becomes an :class:`Int8Linear`: its weights are stored in int8
 with one scale per output unit, and its input is quantized on the fly with one scale per token
 (W8A8, per-channel weights and per-token activations, as in LLM.int8/SmoothQuant's baselines). The
 product runs in int32 (``torch._int_mm``) and is rescaled to fp32; attention, layer norms, the
-pooling and the head stay fp32.
+pooling and the head stay fp32. :mod:`stancekit.models.onnx_graph` does the same arithmetic in ONNX.
 
 Why per token: PyTorch's dynamic quantization (``torch.ao``) gives the whole batch one activation
 scale, so a single token with a large activation (transformers have a few such outlier channels),
 or a padded row, coarsens every other token's quantization; predictions then depend on which
 sentences share a batch. With one scale per token each token keeps its own range and a sentence's
-result does not depend on its batch. Measured on NewsMTSC dev with the default model: see
-``bench/throughput.py``.
+result does not depend on its batch.
 
-int8 changes a probability by about 0.01 on average, which flips a label only where the top two
-labels are nearly tied. :class:`RecheckedClassifier` therefore runs int8 first and recomputes in
-fp32 the few sentences with a mention whose int8 top-two margin is below ``recheck_margin``
-(default 0.2: every int8/fp32 flip on a NewsMTSC train sample had a smaller margin; see
-``bench/int8_recheck.py``). Tagging keeps most of int8's speed and agrees with fp32 almost
-everywhere.
+``torch._int_mm`` is fast only where oneDNN has int8 kernels for the CPU (measured: about as fast as
+fp32 on an AMX machine, 45x slower on an AVX2 one), so ``--precision auto`` probes it
+(:func:`int8_speedup`) before choosing it; sentences int8 is unsure of are redone in fp32
+(:class:`stancekit.models.recheck.RecheckedClassifier`).
 """
 
 from __future__ import annotations
 
 import copy
-import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
 from stancekit.errors import ConfigError
-from stancekit.margins import top_two_margins
 from stancekit.models.base import Predictor
 from stancekit.models.options import DEFAULT_RECHECK_MARGIN
-from stancekit.records import Sentence
+from stancekit.models.recheck import RecheckedClassifier
 
 
 class Int8Linear(nn.Module):
@@ -96,11 +91,6 @@ def quantize(classifier: Any) -> Any:
     except (AttributeError, RuntimeError):
         raise ConfigError(f"--precision int8 needs int8 matrix products on CPU (torch._int_mm), which torch "
                           f"{torch.__version__} lacks; upgrade torch or use fp32") from None
-    speedup = int8_speedup()
-    if speedup < 1:
-        print(f"warning: int8 matrix products run {1 / speedup:.0f}x slower than fp32 on this CPU "
-              f"({torch.backends.cpu.get_cpu_capability()}; fast int8 needs AVX512-VNNI or AMX): --precision "
-              "int8 will be slower than fp32 here; use fp32", file=sys.stderr)
     quantized = copy.deepcopy(model)
     if not quantize_linears(quantized.encoder):
         raise ConfigError(f"{classifier.path}: the encoder has no linear layers to quantize; use fp32")
@@ -131,45 +121,7 @@ def int8_speedup(rows: int = 256, width: int = 384, repeats: int = 3) -> float:
     return best(lambda: af @ bf) / max(best(lambda: torch._int_mm(a, b)), 1e-9)
 
 
-def _uncertain(probs: np.ndarray, margin: float) -> bool:
-    """Whether any row's top two probabilities are closer than ``margin``."""
-    if probs.shape[-1] < 2 or not probs.size:
-        return False
-    return bool((top_two_margins(probs) < margin).any())
-
-
-class RecheckedClassifier(Predictor):
-    """int8 first; a sentence where int8 is unsure (top-two margin < ``margin``) is redone in fp32.
-
-    ``rechecked``/``seen`` count the sentences redone and scored (for benchmarks).
-    """
-
-    def __init__(self, exact: Predictor, margin: float):
-        fast = quantize(exact)
-        super().__init__(task=exact.task, labels=exact.labels, name=f"{fast.name}(recheck<{margin:g})",
-                         path=exact.path, manifest=exact.manifest)
-        self.fast, self.exact, self.margin = fast, exact, margin
-        self.rechecked = self.seen = 0
-
-    def _recheck(self, probs: list[np.ndarray], sentences: Sequence[Sentence],
-                 exact_probs: Callable[[Sequence[Sentence]], Any]) -> list[np.ndarray]:
-        redo = [i for i, p in enumerate(probs) if _uncertain(p, self.margin)]
-        self.seen += sum(1 for p in probs if p.size)
-        self.rechecked += len(redo)
-        if redo:
-            for i, p in zip(redo, exact_probs([sentences[i] for i in redo])):
-                probs[i] = p
-        return probs
-
-    def mention_probabilities(self, sentences: Sequence[Sentence]) -> list[np.ndarray]:
-        return self._recheck(self.fast.mention_probabilities(sentences), sentences, self.exact.mention_probabilities)
-
-    def sentence_probabilities(self, sentences: Sequence[Sentence]) -> np.ndarray:
-        probs = list(self.fast.sentence_probabilities(sentences))
-        probs = self._recheck(probs, sentences, self.exact.sentence_probabilities)
-        return np.vstack(probs) if probs else np.empty((0, len(self.labels)))
-
-
 def int8_classifier(classifier: Any, *, recheck_margin: float = DEFAULT_RECHECK_MARGIN) -> Predictor:
-    """The int8 classifier tagging and evaluation run: rechecked in fp32 below ``recheck_margin`` (0: never)."""
-    return RecheckedClassifier(classifier, recheck_margin) if recheck_margin > 0 else quantize(classifier)
+    """The torch int8 classifier: rechecked in fp32 below ``recheck_margin`` (0: never)."""
+    fast = quantize(classifier)
+    return RecheckedClassifier(fast, classifier, recheck_margin) if recheck_margin > 0 else fast

@@ -31,6 +31,7 @@ from stancekit.actors import ActorDictionary
 from stancekit.errors import ConfigError, StanceKitError
 from stancekit.io import invalid_unicode
 from stancekit.models.manifest import MANIFEST
+from stancekit.models.runtime import set_threads
 from stancekit.options import flag
 from stancekit.serve.config import ServeConfig
 from stancekit.serve.predictor import Preannotator, TaskError, load_classifier, shown, task_name
@@ -359,10 +360,7 @@ def serve(config: ServeConfig) -> None:
     """Load the models once and answer Label Studio until stopped (Ctrl-C)."""
     import uvicorn
 
-    if config.threads is not None:
-        import torch
-
-        torch.set_num_threads(config.threads)
+    set_threads(config.threads)  # before the models load: ONNX Runtime sessions take their threads then
     backend = Backend(config)
     print(f"stancekit serve: {backend.version.name} on http://{config.host}:{config.port} "
           f"(auth: {'basic' if config.basic_auth_user else 'none'}; versions in {backend.store.root})", flush=True)

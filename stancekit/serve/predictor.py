@@ -14,6 +14,7 @@ probability) of the sentence's least certain mention (:func:`prediction_certaint
 from __future__ import annotations
 
 import reprlib
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -26,6 +27,7 @@ from stancekit.actors import ActorDictionary, DictionaryMatcher
 from stancekit.errors import StanceKitError
 from stancekit.models import InferenceOptions, load_model
 from stancekit.models import Predictor
+from stancekit.models.runtime import describe
 from stancekit.records import Mention, Sentence
 from stancekit.segment import NewsSegmenter
 from stancekit.studio.config import OTHER_ACTOR
@@ -38,8 +40,11 @@ class TaskError(StanceKitError):
 
 
 def load_classifier(path: Path, *, task: str, options: InferenceOptions) -> Predictor:
-    """The one place the backend loads a model folder (a model of another task is refused at load)."""
-    return load_model(path, options, task=task)
+    """The one place the backend loads a model folder (a model of another task is refused at load; the path it
+    takes is named on stderr)."""
+    model = load_model(path, options, task=task)
+    print(f"model {describe(model)}", file=sys.stderr, flush=True)
+    return model
 
 
 def prediction_certainty(stances: Sequence[dict[str, float]]) -> float:

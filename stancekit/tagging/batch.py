@@ -2,7 +2,8 @@
 
 No work is wasted: sentences without mentions never reach the stance model, model batches
 hold sentences of similar length (so dynamic padding pads little) and are cut by mention
-count, and the models run under ``torch.inference_mode``.
+count; how the models run (ONNX Runtime or torch, fp32 or int8) is decided when they are loaded
+(:mod:`stancekit.models.runtime`).
 """
 
 from __future__ import annotations
@@ -52,10 +53,7 @@ def _best(scores: dict[str, float]) -> str:
 def tag_batch(sentences: Sequence[Sentence], stance_model: StanceModel) -> list[list[dict[str, Any]]]:
     """Stance of every mention of ``sentences`` (all with mentions): per sentence, per mention,
     ``{"stance": label, "scores": {label: p}}``."""
-    import torch
-
-    with torch.inference_mode():
-        predictions = stance_model.predict_stance(sentences)
+    predictions = stance_model.predict_stance(sentences)
     if len(predictions) != len(sentences):
         raise RuntimeError(f"stance model returned {len(predictions)} results for {len(sentences)} sentences")
     out = []
@@ -69,10 +67,7 @@ def tag_batch(sentences: Sequence[Sentence], stance_model: StanceModel) -> list[
 
 def sentiment_batch(sentences: Sequence[Sentence], sentiment_model: SentimentModel) -> list[dict[str, Any]]:
     """Sentiment of each sentence: ``{"sentiment": label, "sentiment_scores": {label: p}}``."""
-    import torch
-
-    with torch.inference_mode():
-        predictions = sentiment_model.predict_sentiment(sentences)
+    predictions = sentiment_model.predict_sentiment(sentences)
     return [{"sentiment": _best(s), "sentiment_scores": _rounded(s)} for s in predictions]
 
 

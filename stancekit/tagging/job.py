@@ -11,8 +11,8 @@ byte-identical to that of an uninterrupted run.
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import os
 import shutil
 import sys
 import time
@@ -26,6 +26,7 @@ from stancekit.actors import ActorDictionary, DictionaryMatcher
 from stancekit.errors import ConfigError, InputError, OutputError
 from stancekit.io import atomic_write, file_sha256, lock_path, output_errors, output_lock
 from stancekit.models.options import InferenceOptions
+from stancekit.models.runtime import describe, output_runtime, set_threads
 from stancekit.options import (ACTORS, INPUTS, MODEL, OUTPUT_FILE, SENTIMENT_MODEL, SKIP_BAD, THREADS, Range,
                                check_fields, nested, option)
 from stancekit.pipeline import iter_sentences
@@ -93,11 +94,6 @@ class TagSummary:
         return self.mentions / self.seconds if self.seconds else 0.0
 
 
-def default_threads() -> int:
-    """The CPU cores this process may use."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
 def job_fingerprint(config: TagConfig, models: Models) -> dict[str, Any]:
     """Everything that decides the output bytes; a resumed job must match it exactly.
 
@@ -111,22 +107,12 @@ def job_fingerprint(config: TagConfig, models: Models) -> dict[str, Any]:
         "actors": file_sha256(config.actors),
         "model": getattr(models.stance, "name", str(config.model)),
         "sentiment_model": getattr(models.sentiment, "name", None),
-        "precision": config.inference.precision,
+        "runtime": {name: output_runtime(getattr(model, "runtime", {}))
+                    for name, model in (("stance", models.stance), ("sentiment", models.sentiment)) if model},
         "batch_size": config.inference.batch_size,
         "chunk_documents": config.chunk_documents,
         "format": config.output.suffix.lower(),
     }
-
-
-def runtime_record(predictor: Any, config: TagConfig) -> dict[str, Any]:
-    """How a model ran: what the predictor reports (``runtime``), else the inference options asked for."""
-    runtime = getattr(predictor, "runtime", None)
-    if isinstance(runtime, dict):
-        return dict(runtime)
-    options = config.inference
-    return {"precision": options.precision, "recheck_margin": options.recheck_margin if options.precision == "int8"
-            else None, "device": options.device, "batch_size": options.batch_size,
-            "threads": config.threads or default_threads()}
 
 
 def job_provenance(config: TagConfig, models: Models, summary: TagSummary, *, started: str) -> Provenance:
@@ -136,7 +122,7 @@ def job_provenance(config: TagConfig, models: Models, summary: TagSummary, *, st
     files = list(iter_input_files(config.inputs, exclude=config.own_files))
     return Provenance(
         stancekit_version=__version__, started=started, finished=now(),
-        model=model_record(models.stance), runtime=runtime_record(models.stance, config),
+        model=model_record(models.stance), runtime=dict(getattr(models.stance, "runtime", {})),
         sentiment_model=model_record(models.sentiment) if models.sentiment is not None else None,
         actors={"path": str(config.actors.resolve()), "sha256": file_sha256(config.actors)},
         inputs=inputs_record(files),
@@ -208,11 +194,32 @@ class ProgressBar:
             self._bar.close()
 
 
+def _chosen(options: InferenceOptions, runtime: dict[str, Any]) -> InferenceOptions:
+    """``options`` with ``auto`` backend and precision replaced by what ``runtime`` says was chosen."""
+    if options.precision == "auto" and runtime.get("precision") in ("fp32", "int8"):
+        options = dataclasses.replace(options, precision=runtime["precision"])
+    if options.backend == "auto" and runtime.get("backend") in ("onnxruntime", "torch"):
+        options = dataclasses.replace(options, backend=runtime["backend"])
+    return options
+
+
+def _resumed_options(config: TagConfig) -> InferenceOptions:
+    """The inference options of this run: a resumed job keeps the backend and precision that ``auto`` chose
+    when it started (the probe might choose otherwise today, which would change the output bytes)."""
+    try:
+        previous = json.loads((config.work_dir / JOB_FILE).read_text(encoding="utf-8"))["runtime"]["stance"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return config.inference
+    return _chosen(config.inference, previous) if isinstance(previous, dict) else config.inference
+
+
 def make_engine(config: TagConfig, models: Models) -> Engine:
     if config.engine == "ray":
         from stancekit.tagging.ray_engine import RayEngine
 
-        return RayEngine(config.model, config.sentiment_model, config.inference, actors=config.ray_actors,
+        # the actors run what this process chose (their own probe might choose otherwise)
+        options = _chosen(config.inference, getattr(models.stance, "runtime", {}))
+        return RayEngine(config.model, config.sentiment_model, options, actors=config.ray_actors,
                          address=config.ray_address)
     return LocalEngine(models)
 
@@ -232,9 +239,7 @@ def tag(config: TagConfig, *, on_bad: Callable[[InputError], None] | None = None
 
 
 def _tag(config: TagConfig, *, on_bad: Callable[[InputError], None] | None) -> TagSummary:
-    import torch
-
-    torch.set_num_threads(config.threads or default_threads())
+    set_threads(config.threads)
     summary = TagSummary()
     if on_bad is None:
         on_bad = lambda err: print(f"skipped: {err}", file=sys.stderr)  # noqa: E731
@@ -245,7 +250,10 @@ def _tag(config: TagConfig, *, on_bad: Callable[[InputError], None] | None) -> T
 
     dictionary = ActorDictionary.load(config.actors)
     matcher = DictionaryMatcher(dictionary)
-    models = load_models(config.model, config.sentiment_model, config.inference)
+    models = load_models(config.model, config.sentiment_model, _resumed_options(config))
+    for model in (models.stance, models.sentiment):
+        if model is not None:
+            print(f"model {describe(model)}", file=sys.stderr)
     fmt = output_format(config.output, models.stance.labels,
                         models.sentiment.labels if models.sentiment is not None else ())
     finished = _prepare_work_dir(config, job_fingerprint(config, models))
@@ -273,6 +281,10 @@ def _tag(config: TagConfig, *, on_bad: Callable[[InputError], None] | None) -> T
             progress.update(summary)
     finally:
         progress.close()
+    seen, redone = getattr(models.stance, "seen", 0), getattr(models.stance, "rechecked", 0)
+    if seen and config.engine == "local":
+        print(f"int8 was unsure of {redone} of {seen} sentence(s) ({redone / seen:.1%}): redone in fp32",
+              file=sys.stderr)
     provenance = job_provenance(config, models, summary, started=started_at)
     join_chunk_files(fmt, [_chunk_path(config, i) for i in range(chunks)], config.output, temp_dir=config.work_dir,
                      provenance=provenance.to_json(timeless=True))

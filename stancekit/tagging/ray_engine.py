@@ -38,11 +38,10 @@ class TaggerActor:
     """A Ray actor holding the models; called with a batch of serialized model batches."""
 
     def __init__(self, model: Path, sentiment_model: Path | None, options: InferenceOptions, threads: int):
-        import torch
-
+        from stancekit.models.runtime import set_threads
         from stancekit.tagging.batch import load_models
 
-        torch.set_num_threads(threads)
+        set_threads(threads)
         self.models = load_models(model, sentiment_model, options)
 
     def __call__(self, rows: dict[str, Any]) -> dict[str, Any]:
