@@ -117,13 +117,15 @@ def test_breakdowns_add_up_to_the_overall_counts(report_dir, dimension):
 
 
 def test_top_sentences_are_the_most_confident_with_the_mention_located(report_dir, tagged, seed_actors_path):
+    """The most confident favor/against sentences per actor, a sentence repeated in several articles once."""
     dictionary = ActorDictionary.load(seed_actors_path)
-    best: dict[tuple[str, str], list[float]] = defaultdict(list)
+    best: dict[tuple[str, str], dict[tuple, float]] = defaultdict(dict)
     for record in read_jsonl(tagged):
         for m in record["mentions"]:
             if m["stance"] != "neutral":
                 for actor in [m["actor"], *dictionary.ancestors(m["actor"])]:
-                    best[(actor, m["stance"])].append(m["scores"][m["stance"]])
+                    key = (record["text"], m["start"], m["end"])
+                    best[(actor, m["stance"])][key] = max(best[(actor, m["stance"])].get(key, 0), m["scores"][m["stance"]])
     rows = read_csv(report_dir / "top_sentences.csv")
     assert rows
     by_key: dict[tuple[str, str], list[float]] = defaultdict(list)
@@ -131,8 +133,9 @@ def test_top_sentences_are_the_most_confident_with_the_mention_located(report_di
         by_key[(row["actor"], row["stance"])].append(float(row["score"]))
         assert row["sentence"][int(row["mention_start"]):int(row["mention_end"])] == row["mention_text"]
         assert row["outlet"] in ("Daily Planet", "Gazette") and row["date"].startswith("2020-10-")
+    assert len({(r["actor"], r["stance"], r["sentence"], r["mention_start"]) for r in rows}) == len(rows)  # no repeats
     for key, scores in by_key.items():
-        assert scores == sorted(best[key], reverse=True)[:5]
+        assert scores == sorted(best[key].values(), reverse=True)[:5]
     page = (report_dir / "report.html").read_text(encoding="utf-8")
     assert f"<mark>{rows[0]['mention_text']}</mark>" in page
 

@@ -21,6 +21,8 @@ from stancekit.reporting.tables import TABLES, actor_rows, breakdown_rows, colum
 if TYPE_CHECKING:
     from stancekit.actors import ActorDictionary
     from stancekit.reporting.calibration import Calibration
+    from stancekit.reporting.em import EMEstimator
+    from stancekit.reporting.estimate import Estimator
 
 FIGURES = ("stance_by_actor", "stance_by_outlet", "stance_over_time")
 REPORT_FILES = (*(f"{t}.csv" for t in TABLES), *(f"{f}.{ext}" for f in FIGURES for ext in ("png", "svg")),
@@ -60,13 +62,11 @@ def _warn(message: str, warnings: list[str]) -> None:
 
 
 def read_sources(config: ReportConfig) -> list[TagSource]:
-    """Each tags file with its provenance; the same file twice is refused (it would count twice)."""
+    """Each tags file (checked by the config) with its provenance; the same file twice is refused (it would
+    count twice)."""
     seen: dict[Path, Path] = {}
     sources = []
     for path in config.tags:
-        if not path.is_file():
-            raise InputError(path, "no such file" if not path.exists() else "not a file",
-                             hint="expected the output of `stancekit tag` (.jsonl, .csv or .parquet)")
         resolved = path.resolve()
         if resolved in seen:
             raise ConfigError(f"{path} is given twice (also as {seen[resolved]}); its mentions would count twice")
@@ -102,8 +102,6 @@ def resolve_dictionary(config: ReportConfig, sources: list[TagSource], warnings:
 
     recorded = [s.provenance.actors for s in sources if s.provenance is not None]
     if config.actors is not None:
-        if not config.actors.is_file():
-            raise ConfigError(f"--actors {config.actors} is not a file; expected an actor dictionary (YAML)")
         digest = file_sha256(config.actors)
         differing = [r for r in recorded if r.get("sha256") != digest]
         if differing and not config.allow_mixed:
@@ -209,15 +207,7 @@ def estimate_tables(mentions: Mentions, cells: dict[str, Cells], *, config: Repo
     for dimension in ("actor", *DIMENSIONS):
         table = cells[dimension]
         shown = [c for c in range(len(table.targets)) if table.mentions[c] >= config.min_mentions]
-        if method == "emq":
-            position = np.full(len(table.targets), -1)
-            position[shown] = np.arange(len(shown))
-            member_cell = position[np.repeat(np.arange(len(table.targets)), table.mentions)]
-            keep = member_cell >= 0
-            estimates = estimator.estimate(probabilities[table.member_mentions[keep]], member_cell[keep],
-                                           table.member_clusters[keep], len(shown))
-        else:
-            estimates = estimator.estimate([table.units[c] for c in shown]) if shown else None
+        estimates = estimator.estimate_cells(table, shown, probabilities)
         rows = estimate_rows(table, estimates, shown, min_mentions=config.min_mentions)
         if dimension == "actor":
             out["stance_by_actor"] = actor_rows(table, rows, dictionary)
@@ -229,8 +219,8 @@ def estimate_tables(mentions: Mentions, cells: dict[str, Cells], *, config: Repo
 
 
 def _estimator(config: ReportConfig, calibration: Calibration | None, method: str, net: tuple[int, int],
-               rng: Any) -> Any:
-    """The estimator of ``method`` with its calibration fitted (error rates, or the temperature)."""
+               rng: Any) -> Estimator | EMEstimator:
+    """The estimator of ``method`` with its calibration fitted (error rates, or the recalibration)."""
     import numpy as np
 
     if method == "emq" and calibration is not None:

@@ -9,7 +9,6 @@ with numpy, so a million mentions take seconds.
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -69,9 +68,9 @@ class Mentions:
     _actor: list[int] = field(default_factory=list)
     _stance: list[int] = field(default_factory=list)
     _scores: list[tuple[float, ...]] = field(default_factory=list)
-    top: dict[tuple[str, str], list[tuple[tuple[float, int, int], int, TopSentence]]] = field(
-        default_factory=lambda: defaultdict(list))
-    _counter: int = 0
+    # (actor, stance) -> the best item per sentence and mention span; pruned to the top_k best as it grows
+    top: dict[tuple[str, str], dict[tuple[str, int, int], TopSentence]] = field(
+        default_factory=lambda: defaultdict(dict))
 
     def add(self, record: dict[str, Any], chain: Any) -> None:
         """One tagged sentence record (checked by the tag reader); ``chain(actor)`` gives the actors it counts for."""
@@ -99,11 +98,14 @@ class Mentions:
             if self.top_k and mention["stance"] != "neutral":
                 item = TopSentence(float(scores[mention["stance"]]), doc, int(record["sent_idx"]), actor,
                                    mention["text"], int(mention["start"]), int(mention["end"]), record["text"])
+                key = (item.sentence, item.mention_start, item.mention_end)  # a repeated sentence is shown once
                 for target in chain(actor):
-                    heap = self.top[(target, mention["stance"])]
-                    self._counter += 1
-                    entry = (item.key(), self._counter, item)
-                    (heapq.heappush if len(heap) < self.top_k else heapq.heappushpop)(heap, entry)
+                    best = self.top[(target, mention["stance"])]
+                    if key not in best or best[key].key() < item.key():
+                        best[key] = item
+                        if len(best) > 4 * self.top_k:  # keep the top_k; a pruned sentence can only come back higher
+                            for dropped in sorted(best, key=lambda k: best[k].key())[:-self.top_k]:
+                                del best[dropped]
 
     @property
     def count(self) -> int:
@@ -117,7 +119,9 @@ class Mentions:
         return np.asarray(self._doc, dtype=np.int64), np.asarray(self._actor, dtype=np.int64), onehot, scores
 
     def top_sentences(self, actor: str, stance: str) -> list[TopSentence]:
-        return [item for _, _, item in sorted(self.top.get((actor, stance), []), reverse=True)]
+        """The most confident sentences, each sentence (and mention) once."""
+        items = self.top.get((actor, stance), {}).values()
+        return sorted(items, key=TopSentence.key, reverse=True)[:self.top_k]
 
 
 @dataclass

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
+    from stancekit.reporting.cells import Cells
     from stancekit.reporting.estimate import Estimates
 
 SHRINKAGE = 30.0  # weight (in labelled mentions) of the model's training prior on the recalibration biases
@@ -205,6 +206,15 @@ class EMEstimator:
         self.net_labels = net_labels
         self.rng = np.random.default_rng(seed)
         self.batch = batch
+
+    def estimate_cells(self, cells: Cells, shown: list[int], probabilities: np.ndarray) -> Estimates:
+        """Estimates for the ``shown`` cells of a breakdown, from their mentions' probabilities."""
+        position = np.full(len(cells.targets), -1)
+        position[shown] = np.arange(len(shown))
+        member_cell = position[np.repeat(np.arange(len(cells.targets)), cells.mentions)]
+        keep = member_cell >= 0
+        return self.estimate(probabilities[cells.member_mentions[keep]], member_cell[keep],
+                             cells.member_clusters[keep], len(shown))
 
     def estimate(self, probabilities: np.ndarray, cells: np.ndarray, clusters: np.ndarray, n_cells: int) -> Estimates:
         """Shares with intervals for ``n_cells`` cells given as their mentions' probabilities (n x k), each

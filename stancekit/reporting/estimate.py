@@ -22,8 +22,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import combinations
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from stancekit.reporting.cells import Cells
 
 MIN_DOCUMENTS = 5  # fewer documents in a cell: resample its mentions instead (flagged in the tables)
 EXACT_UNITS = 64  # cells with more units draw their bootstrap sums from a normal approximation
@@ -189,6 +193,10 @@ class Estimator:
         self.rng = np.random.default_rng(seed)
         self.point = SimplexSolver(rates.point) if rates is not None else None
         self.boot = SimplexSolver(rates.replicates) if rates is not None else None
+
+    def estimate_cells(self, cells: Cells, shown: list[int], probabilities: np.ndarray) -> Estimates:
+        """Estimates for the ``shown`` cells of a breakdown (their resampling units' sums)."""
+        return self.estimate([cells.units[c] for c in shown])
 
     def _answers(self, sums: np.ndarray, k: int) -> np.ndarray:
         """The answers the method corrects: probabilities (pacc) or one-hot counts (acc, cc)."""

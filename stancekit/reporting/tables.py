@@ -20,6 +20,9 @@ TABLES = ("stance_by_actor", *(f"stance_by_actor_{d}" for d in DIMENSIONS), "top
 SHARE_COLUMNS = [c for label in STANCE_LABELS for c in (f"share_{label}", f"share_{label}_low", f"share_{label}_high")]
 ESTIMATE_COLUMNS = ["mentions", "direct_mentions", "documents", *STANCE_LABELS, *SHARE_COLUMNS, "net", "net_low",
                     "net_high", *(f"cc_share_{label}" for label in STANCE_LABELS), "cc_net", "resampled_by", "note"]
+# a corrected share pushed to the simplex's edge (0% or 100%) this far from the classifier's own share is flagged:
+# the correction's assumption (the classifier behaves here as on the calibration mentions) may not hold
+EDGE_GAP = 0.10
 TOP_COLUMNS = ["actor", "stance", "rank", "score", "doc_id", "sent_idx", "mentioned_actor", "mention_text",
                "mention_start", "mention_end", "sentence", "outlet", "date", "url", "title"]
 
@@ -56,11 +59,16 @@ def estimate_rows(cells: Cells, estimates: Estimates | None, shown: Sequence[int
                         f"share_{label}_high": _r(estimates.high[i, j]),
                         f"cc_share_{label}": _r(estimates.cc_shares[i, j])}
             favor, against = STANCE_LABELS.index("favor"), STANCE_LABELS.index("against")
+            notes = [] if cells.by_document[c] else ["few documents: mentions resampled as independent"]
+            notes += [f"the correction takes {label} to {estimates.shares[i, j]:.0%} where the classifier said "
+                      f"{estimates.cc_shares[i, j]:.0%}: check it with labelled mentions of this coverage (--calibration)"
+                      for j, label in enumerate(STANCE_LABELS)
+                      if abs(estimates.shares[i, j] - estimates.cc_shares[i, j]) >= EDGE_GAP
+                      and min(estimates.shares[i, j], 1 - estimates.shares[i, j]) < 0.01]
             row |= {"net": _r(estimates.net[i]), "net_low": _r(estimates.net_low[i]),
                     "net_high": _r(estimates.net_high[i]),
                     "cc_net": _r(estimates.cc_shares[i, favor] - estimates.cc_shares[i, against]),
-                    "resampled_by": "document" if cells.by_document[c] else "mention",
-                    "note": "" if cells.by_document[c] else "few documents: mentions resampled as independent"}
+                    "resampled_by": "document" if cells.by_document[c] else "mention", "note": "; ".join(notes)}
         rows.append(row)
     return rows
 
