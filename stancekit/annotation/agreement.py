@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from stancekit.extras import require_extra
+
 ALPHA_WARNING = 0.667  # Krippendorff: below this, draw no conclusions from the labels
 
 Unit = tuple  # ("stance", task_key, actor, start, end) or ("sentiment", task_key)
@@ -65,14 +67,16 @@ def krippendorff_alpha(table: dict[Unit, dict[str, str]]) -> float | None:
 
 
 def cohen_kappa(pairs: list[tuple[str, str]]) -> float | None:
-    """Cohen's kappa of two annotators' labels; None when chance agreement is total (or no pairs)."""
+    """Cohen's kappa of two annotators' labels (``sklearn.metrics.cohen_kappa_score``); None when it is
+    undefined: no pairs, or chance agreement is total (both gave one and the same label throughout)."""
     if not pairs:
         return None
-    n = len(pairs)
-    observed = sum(a == b for a, b in pairs) / n
-    left, right = Counter(a for a, _ in pairs), Counter(b for _, b in pairs)
-    expected = sum(left[label] * right[label] for label in left) / (n * n)
-    return None if expected == 1 else (observed - expected) / (1 - expected)
+    from sklearn.metrics import cohen_kappa_score
+
+    left, right = zip(*pairs)
+    if len(set(left) | set(right)) < 2:  # one label in use: chance agreement is total
+        return None
+    return float(cohen_kappa_score(left, right))
 
 
 def pairwise_kappa(table: dict[Unit, dict[str, str]]) -> list[dict[str, Any]]:
@@ -104,6 +108,7 @@ class AgreementReport:
 
 def agreement(records: list[dict[str, Any]]) -> AgreementReport:
     """Agreement for stance and sentiment, per-annotator counts, time and confusion against the majority."""
+    require_extra("studio")  # Krippendorff's alpha
     report = AgreementReport()
     tables = units(records)
     for kind, table in tables.items():

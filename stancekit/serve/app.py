@@ -28,6 +28,7 @@ from typing import Any
 
 from stancekit.actors import ActorDictionary
 from stancekit.errors import ConfigError, StanceKitError
+from stancekit.extras import require_extra
 from stancekit.models.manifest import MANIFEST
 from stancekit.serve.config import ServeConfig
 from stancekit.serve.controls import DEFAULT_CONTROLS, Controls, controls_from_config
@@ -187,6 +188,7 @@ async def _json_body(request: Any, limit: int) -> dict[str, Any]:
 
 def build_app(backend: Backend):
     """The Starlette application answering Label Studio."""
+    require_extra("serve")
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
     from starlette.middleware import Middleware
@@ -244,6 +246,7 @@ def build_app(backend: Backend):
 
 def serve(config: ServeConfig) -> None:
     """Load the models once and answer Label Studio until stopped (Ctrl-C)."""
+    require_extra("serve")
     import uvicorn
 
     if config.threads is not None:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from stancekit.errors import StanceKitError
+from stancekit.extras import require_extra
 from stancekit.studio.connection import TOKEN_ENV, studio_token, studio_url
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ class StudioClient:
     """
 
     def __init__(self, url: str | None = None, token: str | None = None, *, timeout: float = 120.0):
+        require_extra("studio")
         import httpx
 
         # LabelStudioBase, the generated client that label_studio_sdk.LabelStudio extends: the same calls, without
