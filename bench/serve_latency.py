@@ -134,7 +134,8 @@ def gold_from_newsmtsc(newsmtsc: Path, n: int, out: Path, *, held_out: float) ->
     """The first ``n`` NewsMTSC train rows as a gold dataset, split by document like ``dataset build``."""
     from datasets import Dataset
 
-    from stancekit.studio.dataset import SPLITS, features, split_documents
+    from stancekit.gold.build import split_documents
+    from stancekit.gold.dataset import SPLITS, features
 
     examples = read_newsmtsc(newsmtsc / "train.jsonl")[:n]
     gold = [{"task_key": f"{ex.sentence.doc_id}:{i}", "doc_id": ex.sentence.doc_id, "sent_idx": i,

@@ -84,13 +84,16 @@ def _installed(name: str) -> bool:
     return True
 
 
-def require_extra(extra: str) -> None:
+def require_extra(extra: str, *alternatives: str) -> None:
     """Stop with :class:`MissingExtraError` (one line naming the extra and how to install it) unless every
-    distribution of ``extra`` is installed."""
+    distribution of ``extra``, or of one of the ``alternatives`` (other extras that hold what is needed), is
+    installed."""
     if _requirements() is None:
         return
     missing = [name for name in distributions(extra) if not _installed(name)]
-    if missing:
-        raise MissingExtraError(f"{PURPOSE.get(extra, extra)} needs the [{extra}] extra, and "
-                                f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not installed: "
-                                + INSTALL.format(extra=extra))
+    if not missing or any(all(_installed(name) for name in distributions(e)) for e in alternatives):
+        return
+    also = "".join(f" (or [{e}])" for e in alternatives)
+    raise MissingExtraError(f"{PURPOSE.get(extra, extra)} needs the [{extra}] extra{also}, and "
+                            f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not installed: "
+                            + INSTALL.format(extra=extra))

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from stancekit.errors import ConfigError
 from stancekit.evaluation import evaluate_examples
-from stancekit.examples import (DATA_FORMATS, DataFormat, ExampleSet, detect_format, load_examples, read_newsmtsc, require_labels,
+from stancekit.examples import (DATA_FORMATS, DataFormat, ExampleSet, detect_format, load_examples, read_file, require_labels,
                                 split_names)
 from stancekit.io import FILE_MODE, file_sha256
 from stancekit.labels import TASK_LABELS, Task
@@ -176,13 +176,10 @@ def fit(config: TrainConfig, train: ExampleSet, validation: ExampleSet, work: Pa
 
 def per_source_metrics(classifier: Predictor, validation: ExampleSet) -> dict[str, Any]:
     """Metrics on the whole validation set and, when it has several files, on each of them."""
-    from stancekit import gold_dataset
-
     result = {"validation": evaluate_examples(classifier, validation.examples, per_actor=False)}
     for source in validation.sources if len(validation.sources) > 1 else []:
         file = Path(source.path)
-        examples = gold_dataset.read_examples(file) if file.suffix == ".parquet" else read_newsmtsc(file)
-        result[f"validation:{file.name}"] = evaluate_examples(classifier, examples, per_actor=False)
+        result[f"validation:{file.name}"] = evaluate_examples(classifier, read_file(file), per_actor=False)
     return result
 
 

@@ -36,7 +36,7 @@ def test_the_dataset_card_header_lets_datasets_load_the_folder(tmp_path: Path) -
     import pyarrow.parquet as pq
     from huggingface_hub import DatasetCard
 
-    from stancekit import gold_dataset
+    from stancekit.gold import dataset as gold_dataset
 
     rows = [row | {"meta": json.loads(row["meta"])} for row in pq.read_table(SEED_GOLD / "train.parquet").to_pylist()]
     manifest = json.loads((SEED_GOLD / gold_dataset.MANIFEST).read_text(encoding="utf-8"))

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from stancekit.cli import app
 from stancekit.io import read_jsonl
-from stancekit.gold_dataset import load as load_gold
+from stancekit.gold.dataset import load as load_gold
 
 SEED_GOLD = Path(__file__).resolve().parent.parent / "datasets" / "seed-gold"
 runner = CliRunner()

@@ -12,8 +12,8 @@ import pytest
 from stancekit.annotation.agreement import agreement
 from stancekit.io import read_jsonl
 from stancekit.studio.adjudicate import AdjudicateConfig, adjudicate, adjudication_title
-from stancekit.gold_dataset import load as load_gold
-from stancekit.studio.dataset import DatasetBuildConfig, build_dataset
+from stancekit.gold.dataset import load as load_gold
+from stancekit.gold.build import DatasetBuildConfig, build_dataset
 from stancekit.studio.pull import PullConfig, pull
 from stancekit.studio.push import PushConfig, push
 from stancekit.studio.tasks import task_key

@@ -9,14 +9,18 @@ category like any other here.
 
 from __future__ import annotations
 
+import csv
 import itertools
 import statistics
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from stancekit.extras import require_extra
+from stancekit.io import atomic_write
+from stancekit.gold.voting import majority
 
 ALPHA_WARNING = 0.667  # Krippendorff: below this, draw no conclusions from the labels
 
@@ -37,14 +41,6 @@ def units(records: Iterable[dict[str, Any]]) -> dict[str, dict[Unit, dict[str, s
             continue
         found[record["kind"]][unit][record["annotator"]] = record["label"]
     return found
-
-
-def majority(votes: Iterable[str]) -> str | None:
-    """The label with more votes than any other, or None on a tie."""
-    ranked = Counter(votes).most_common()
-    if not ranked or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
-        return None
-    return ranked[0][0]
 
 
 def krippendorff_alpha(table: dict[Unit, dict[str, str]]) -> float | None:
@@ -104,6 +100,52 @@ class AgreementReport:
     def to_dict(self) -> dict[str, Any]:
         return {"alpha": self.alpha, "units": self.units, "kappa": self.kappa, "annotators": self.annotators,
                 "warnings": self.warnings, "alpha_threshold": ALPHA_WARNING}
+
+    def tables(self) -> dict[str, list[dict[str, Any]]]:
+        """The report as flat tables (file stem -> rows), for CSV and data frames: alpha per task, Cohen's kappa
+        per pair, per-annotator figures, the model's answers kept or matched, and each annotator's labels
+        against the majority (one row a cell). Undefined figures are None."""
+        tables: dict[str, list[dict[str, Any]]] = {
+            "alpha": [{"task": kind, "alpha": self.alpha[kind], "units": self.units[kind],
+                       "threshold": ALPHA_WARNING} for kind in self.alpha],
+            "pairwise_kappa": [{"task": kind, "annotator_a": row["annotators"][0], "annotator_b": row["annotators"][1],
+                                "units": row["units"], "agreed": row["agreed"], "kappa": row["kappa"]}
+                               for kind, rows in self.kappa.items() for row in rows],
+            "annotators": [{"annotator": who, **{k: s[k] for k in PER_ANNOTATOR}}
+                           for who, s in sorted(self.annotators.items())],
+            "model_answers": [{"annotator": who, "task": kind, **counts}
+                              for who, s in sorted(self.annotators.items()) for kind, counts in sorted(s["model"].items())],
+            "confusion": [{"annotator": who, "task": kind, "label": said, "majority": top, "count": n}
+                          for who, s in sorted(self.annotators.items()) for kind, rows in sorted(s["confusion"].items())
+                          for said, row in sorted(rows.items()) for top, n in sorted(row.items())],
+        }
+        return tables
+
+
+PER_ANNOTATOR = ("tasks", "skipped", "stance", "sentiment", "unclear", "added_spans", "deleted_spans", "seconds_total",
+                 "seconds_median")
+CSV_COLUMNS = {  # a table without rows still gets its header
+    "alpha": ("task", "alpha", "units", "threshold"),
+    "pairwise_kappa": ("task", "annotator_a", "annotator_b", "units", "agreed", "kappa"),
+    "annotators": ("annotator", *PER_ANNOTATOR),
+    "model_answers": ("annotator", "task", "shown", "kept", "hidden", "matched", "kept_share", "matched_share"),
+    "confusion": ("annotator", "task", "label", "majority", "count"),
+}
+
+
+def write_csv(report: AgreementReport, folder: str | Path) -> list[Path]:
+    """Write each of the report's tables as ``<folder>/<table>.csv`` (atomically, one file at a time); an
+    undefined figure is an empty cell. Returns the files written."""
+    folder = Path(folder)
+    written = []
+    for name, rows in report.tables().items():
+        path = folder / f"{name}.csv"
+        with atomic_write(path) as handle:
+            writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS[name], lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+        written.append(path)
+    return written
 
 
 def agreement(records: list[dict[str, Any]]) -> AgreementReport:

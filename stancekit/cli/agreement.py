@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Literal, Optional
 
 import typer
 
@@ -27,12 +27,16 @@ def agreement(
     annotations: Annotated[Path, typer.Argument(help="annotations.jsonl written by stancekit ls pull.")],
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Also write the report as JSON here "
                         "('-' for stdout only).")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Also write the report here: a JSON file "
+                      "(--format json) or a folder of CSV tables (--format csv).")] = None,
+    output_format: Annotated[Literal["json", "csv"], typer.Option("--format", help="The format of --output.")] = "json",
 ) -> None:
     """Krippendorff's alpha, pairwise Cohen's kappa and per-annotator figures for stance and sentiment."""
     from rich.console import Console
     from rich.table import Table
 
     from stancekit.annotation.agreement import agreement as compute_agreement
+    from stancekit.annotation.agreement import write_csv
 
     report = compute_agreement(list(read_jsonl(annotations)))
     if json_out is not None and str(json_out) == "-":
@@ -74,4 +78,9 @@ def agreement(
         print(f"warning: {warning}", file=sys.stderr)
     if json_out is not None:
         with atomic_write(json_out) as handle:
+            json.dump(report.to_dict(), handle, indent=2)
+    if output is not None and output_format == "csv":
+        write_csv(report, output)
+    elif output is not None:
+        with atomic_write(output) as handle:
             json.dump(report.to_dict(), handle, indent=2)

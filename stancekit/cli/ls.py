@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from stancekit.active import DEFAULT_STRATEGY, StrategyName
-from stancekit.annotation.gold import Policy
+from stancekit.gold.voting import Policy
 from stancekit.cli._app import cli_errors, command_group
 from stancekit.cli._studio_options import Actors, Project, Token, Url
 

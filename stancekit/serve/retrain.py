@@ -118,7 +118,7 @@ def rank_unannotated(job: RetrainJob, model: Path, token: str) -> dict[str, Any]
 def run(job: RetrainJob) -> dict[str, Any]:
     """Pull, build, train, compare; returns the result (also written to the job folder)."""
     from stancekit.studio.client import StudioClient
-    from stancekit.studio.dataset import DatasetBuildConfig, build_dataset
+    from stancekit.gold.build import DatasetBuildConfig, build_dataset
     from stancekit.studio.pull import PullConfig, pull, slug
 
     started = time.perf_counter()

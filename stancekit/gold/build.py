@@ -1,4 +1,4 @@
-"""``stancekit dataset build``: pulled annotations -> gold labels -> a gold dataset (:mod:`stancekit.gold_dataset`).
+"""``stancekit dataset build``: pulled annotations -> gold labels -> a gold dataset (:mod:`stancekit.gold.dataset`).
 
 Gold labels are decided by majority (adjudicated answers win); sentences are split into
 train/validation/test by document, so that no document spans two splits.
@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stancekit import gold_dataset
 from stancekit.annotation.agreement import agreement
-from stancekit.annotation.gold import gold_records
 from stancekit.errors import ConfigError
-from stancekit.gold_dataset import SPLITS
+from stancekit.gold import dataset
+from stancekit.gold.dataset import EXPORT_FORMATS, SPLITS, ExportFormat
+from stancekit.gold.voting import gold_records
 from stancekit.io import read_jsonl
 from stancekit.labels import LabelScheme
 from stancekit.studio.pull import ANNOTATIONS_FILE, TASKS_FILE
@@ -35,6 +35,7 @@ class DatasetBuildConfig:
     validation: float = 0.1
     test: float = 0.1
     seed: int = 13
+    formats: tuple[ExportFormat, ...] = ("parquet",)  # Parquet is always written; jsonl/csv add the same rows
     scheme: LabelScheme = field(default_factory=LabelScheme)
 
     def __post_init__(self) -> None:
@@ -49,6 +50,10 @@ class DatasetBuildConfig:
             for name in (TASKS_FILE, ANNOTATIONS_FILE):
                 if not (folder / name).is_file():
                     raise ConfigError(f"{folder / name} not found; expected a folder written by stancekit ls pull")
+        self.formats = tuple(dict.fromkeys(("parquet", *self.formats)))
+        unknown = [f for f in self.formats if f not in EXPORT_FORMATS]
+        if unknown:
+            raise ConfigError(f"--format must be one of {', '.join(EXPORT_FORMATS)}, found {', '.join(unknown)}")
         if not (0 <= self.validation < 1 and 0 <= self.test < 1 and self.validation + self.test < 1):
             raise ConfigError(f"validation and test shares must be in [0, 1) and leave room for train, found "
                               f"{self.validation} and {self.test}")
@@ -111,8 +116,8 @@ def build_dataset(config: DatasetBuildConfig) -> DatasetSummary:
     manifest = {
         "name": config.name,
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "source": {"annotations": str(config.annotations_dir),
-                   "adjudication": str(config.adjudication_dir) if config.adjudication_dir else None,
+        "source": {"annotations": dataset.portable(config.annotations_dir, config.out_dir),
+                   "adjudication": dataset.portable(config.adjudication_dir, config.out_dir),
                    "raw_exports": sorted(p.name for p in (config.annotations_dir / "raw").glob("export-*.json")
                                          if not p.name.endswith(".users.json"))},
         "label_scheme": {"stance": list(config.scheme.stance), "sentiment": list(config.scheme.sentiment),
@@ -121,7 +126,7 @@ def build_dataset(config: DatasetBuildConfig) -> DatasetSummary:
         "annotators": sorted(report["annotators"]), "agreement": report,
         "split": {"by": "doc_id", "validation": config.validation, "test": config.test, "seed": config.seed},
     }
-    gold_dataset.write(config.out_dir, rows, manifest)
+    dataset.write(config.out_dir, rows, manifest, formats=config.formats)
     for warning in report["warnings"]:
         print(f"warning: {warning}", file=sys.stderr)
     return DatasetSummary(config.out_dir, counts, report)

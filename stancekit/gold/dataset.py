@@ -3,61 +3,128 @@
 A gold dataset folder holds ``train/validation/test.parquet`` (a Hugging Face ``DatasetDict``; a split
 without rows has no file, since ``datasets`` cannot load an empty Parquet split), the dataset card
 ``README.md`` and the manifest ``stancekit-dataset.json`` (label scheme, splits, counts, agreement,
-provenance). :func:`write` writes one, :func:`read_examples` reads a split for training and
-evaluation, :func:`load` returns the ``DatasetDict`` with all three splits.
+provenance). Labels are ``ClassLabel`` features (``datasets.load_dataset(folder)`` shows their names;
+Parquet stores their index, null for no label). :func:`write` writes one (and, on request, the same
+rows as ``<split>.jsonl`` / ``<split>.csv`` for other tools), :func:`read_examples` reads a split for
+training and evaluation (older folders with labels as strings too), :func:`load` returns the
+``DatasetDict`` with all three splits, :func:`is_gold` tells a gold dataset from other data.
 """
 
 from __future__ import annotations
 
+import csv
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from stancekit.errors import ConfigError, InputError
+from stancekit.extras import require_extra
 from stancekit.io import atomic_write
 from stancekit.labels import SENTIMENT_LABELS, STANCE_ANNOTATOR_ONLY, STANCE_LABELS, TASK_LABELS
 from stancekit.records import Example, Mention, Sentence
 
 SPLITS = ("train", "validation", "test")
 MANIFEST = "stancekit-dataset.json"
+ExportFormat = Literal["parquet", "jsonl", "csv"]
+EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)
+# one row a mention (a sentence without mentions: one row with empty mention fields, so its sentiment stays)
+CSV_COLUMNS = ("task_key", "doc_id", "sent_idx", "text", "actor", "mention_start", "mention_end", "mention_text",
+               "stance", "sentiment", "meta")
+LICENSE_TEXT = ("The labels are the annotators' work; the sentences are excerpts of news coverage whose copyright "
+                "stays with their publishers: check their terms before publishing this dataset.")
 
 
 def features():
-    """The dataset's columns (the contract between annotation and training)."""
-    from datasets import Features, List, Value
+    """The dataset's columns (the contract between annotation and training): labels as ``ClassLabel``."""
+    require_extra("studio", "train")  # the datasets library
+    from datasets import ClassLabel, Features, List, Value
 
     return Features({
         "task_key": Value("string"), "doc_id": Value("string"), "sent_idx": Value("int64"), "text": Value("string"),
         "mentions": List({"actor": Value("string"), "start": Value("int64"), "end": Value("int64"),
-                          "text": Value("string"), "stance": Value("string")}),
-        "sentiment": Value("string"), "meta": Value("string"),
+                          "text": Value("string"), "stance": ClassLabel(names=list(STANCE_LABELS))}),
+        "sentiment": ClassLabel(names=list(SENTIMENT_LABELS)), "meta": Value("string"),
     })
 
 
-def write(out: Path, rows: dict[str, Sequence[dict[str, Any]]], manifest: dict[str, Any]) -> None:
-    """Write the splits' rows (Parquet), the manifest (its ``splits`` set here) and the card into ``out``.
+def is_gold(path: Path) -> bool:
+    """A dataset folder built by ``stancekit dataset build`` (or any folder of Parquet splits), or a Parquet file."""
+    if path.is_dir():
+        return (path / MANIFEST).is_file() or any(path.glob("*.parquet"))
+    return path.suffix == ".parquet"
 
-    Rows follow :func:`features`, with ``meta`` a dict (stored as a JSON string).
+
+def write(out: Path, rows: dict[str, Sequence[dict[str, Any]]], manifest: dict[str, Any], *,
+          formats: Sequence[str] = ("parquet",)) -> None:
+    """Write the splits' rows (Parquet, plus JSONL/CSV when ``formats`` asks), the manifest (its ``splits`` and
+    ``files`` set here) and the card into ``out``. Every file is written atomically; files of a format not asked
+    for this time are removed, so that the folder never mixes two builds.
+
+    Rows follow :func:`features`, with labels as names (or None) and ``meta`` a dict (stored as a JSON string).
     """
+    unknown = sorted(set(formats) - set(EXPORT_FORMATS))
+    if unknown:
+        raise ConfigError(f"unknown dataset format(s) {', '.join(unknown)}: expected {', '.join(EXPORT_FORMATS)}")
+    schema = features()
     import pyarrow.parquet as pq
     from datasets import Dataset
 
-    schema = features()
-    manifest = {**manifest, "splits": [s for s in SPLITS if rows.get(s)]}
+    present = [s for s in SPLITS if rows.get(s)]
+    files = {fmt: [f"{s}.{fmt}" for s in present] for fmt in EXPORT_FORMATS if fmt == "parquet" or fmt in formats}
+    manifest = {**manifest, "splits": present, "files": files}
+    out.mkdir(parents=True, exist_ok=True)
     for split in SPLITS:
-        path = out / f"{split}.parquet"
-        if not rows.get(split):
-            path.unlink(missing_ok=True)
-            continue
-        columns = {name: [json.dumps(r["meta"], ensure_ascii=False, sort_keys=True) if name == "meta" else r[name]
-                          for r in rows[split]] for name in schema}
-        with atomic_write(path, "wb") as handle:
-            pq.write_table(Dataset.from_dict(columns, features=schema, split=split).data.table, handle)
+        for fmt in EXPORT_FORMATS:
+            path = out / f"{split}.{fmt}"
+            if split not in present or fmt not in files:
+                path.unlink(missing_ok=True)
+                continue
+            if fmt == "parquet":
+                columns = {name: [_meta_json(r) if name == "meta" else r[name] for r in rows[split]] for name in schema}
+                with atomic_write(path, "wb") as handle:
+                    pq.write_table(Dataset.from_dict(columns, features=schema, split=split).data.table, handle)
+            elif fmt == "jsonl":
+                with atomic_write(path) as handle:
+                    for r in rows[split]:
+                        handle.write(json.dumps({name: r[name] for name in schema}, ensure_ascii=False) + "\n")
+            else:
+                with atomic_write(path) as handle:
+                    _write_csv(handle, rows[split])
     with atomic_write(out / MANIFEST) as handle:
         json.dump(manifest, handle, indent=2, ensure_ascii=False)
     with atomic_write(out / "README.md") as handle:
         handle.write(dataset_card(manifest))
+
+
+def _meta_json(row: dict[str, Any]) -> str:
+    return json.dumps(row["meta"], ensure_ascii=False, sort_keys=True)
+
+
+def _write_csv(handle: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """One row a mention (a sentence without mentions: one row, mention fields empty); ``meta`` as JSON."""
+    writer = csv.writer(handle, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in rows:
+        sentence = [r["task_key"], r["doc_id"], r["sent_idx"], r["text"]]
+        tail = [r["sentiment"] or "", _meta_json(r)]
+        for m in r["mentions"] or [None]:
+            mention = [m["actor"], m["start"], m["end"], m["text"], m["stance"] or ""] if m else [""] * 5
+            writer.writerow(sentence + mention + tail)
+
+
+def portable(path: str | Path | None, base: Path) -> str | None:
+    """``path`` as written into a manifest or card that leaves this machine, never absolute: relative to ``base``
+    (the dataset folder) when it is inside it or a sibling of it (``../nk-2020``); otherwise only its name, since a
+    longer way up would spell out the folders of this machine."""
+    if path is None:
+        return None
+    try:
+        relative = Path(os.path.relpath(Path(path).resolve(), base.resolve()))
+    except ValueError:  # Windows: another drive
+        return Path(path).name
+    return relative.as_posix() if relative.parts[:2] != ("..", "..") else Path(path).resolve().name
 
 
 def _fmt(value: float | None) -> str:
@@ -76,7 +143,7 @@ def card_header(manifest: dict[str, Any]) -> str:
         pretty_name=manifest["name"], language="en", task_categories=["text-classification"],
         task_ids=["sentiment-classification"], size_categories=size,
         tags=["stancekit", "stance-detection", "target-dependent-sentiment", "news", "armed-conflict"],
-        configs=[{"config_name": "default", "default": True,
+        license="other", license_name="news-excerpts", configs=[{"config_name": "default", "default": True,
                   "data_files": [{"split": split, "path": f"{split}.parquet"} for split in manifest["splits"]]}])
     return f"---\n{data.to_yaml()}\n---\n\n"
 
@@ -126,12 +193,20 @@ def dataset_card(manifest: dict[str, Any]) -> str:
         "## Columns",
         "",
         "`task_key`, `doc_id`, `sent_idx`, `text`, `mentions` (list of {actor, start, end, text, stance}, offsets "
-        "into `text`, end exclusive), `sentiment`, `meta` (JSON string; `gold` says how the label was decided).",
+        "into `text`, end exclusive), `sentiment`, `meta` (JSON string; `gold` says how the label was decided). "
+        f"`stance` is a `ClassLabel` ({', '.join(STANCE_LABELS)}) and `sentiment` a `ClassLabel` "
+        f"({', '.join(SENTIMENT_LABELS)}); null is no label.",
         "",
         "Load with `datasets.load_dataset(\"<this folder>\")` (the header's `configs` name the split files) or "
-        "`stancekit.gold_dataset.load(folder)` (all three splits, empty ones included).",
-        "",
+        "`stancekit.gold.dataset.load(folder)` (all three splits, empty ones included).",
     ]
+    exports = {fmt: names for fmt, names in manifest.get("files", {}).items() if fmt != "parquet" and names}
+    if exports.get("jsonl"):
+        lines += ["", f"The same rows as JSON lines (labels as names): {', '.join(exports['jsonl'])}."]
+    if exports.get("csv"):
+        lines += ["", f"As CSV, one row a mention (a sentence without mentions: one row with empty mention fields; "
+                      f"columns {', '.join(CSV_COLUMNS)}): {', '.join(exports['csv'])}."]
+    lines += ["", "## License", "", LICENSE_TEXT, ""]
     return "\n".join(lines)
 
 
@@ -154,6 +229,37 @@ def check_scheme(folder: Path) -> None:
 
 
 
+def label_names(schema_metadata: dict[bytes, bytes] | None) -> dict[str, list[str]]:
+    """The ``ClassLabel`` names of ``stance`` and ``sentiment`` from a Parquet file's Hugging Face metadata,
+    defaulting to the order :func:`features` writes (files written without that metadata)."""
+    names = {"stance": list(STANCE_LABELS), "sentiment": list(SENTIMENT_LABELS)}
+    try:
+        info = json.loads((schema_metadata or {}).get(b"huggingface", b"{}"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return names
+    pending = [info]
+    while pending:  # nested as datasets writes it: {"feature": {...}} for lists, whatever its version
+        node = pending.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in names and isinstance(value, dict) and value.get("_type") == "ClassLabel":
+                    names[key] = list(value.get("names") or names[key])
+                else:
+                    pending.append(value)
+        elif isinstance(node, list):
+            pending.extend(node)
+    return names
+
+
+def _name(value: object, names: list[str], path: Path, line: int) -> object:
+    """A ClassLabel index as its name (strings, from folders written before ClassLabel, stay as they are)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 0 <= value < len(names):
+            raise InputError(path, f"row {line}: label index {value} outside the ClassLabel names {names}")
+        return names[value]
+    return value
+
+
 def _stance_of(value: object, path: Path, line: int | None) -> str | None:
     if value is None or value in STANCE_ANNOTATOR_ONLY:
         return None
@@ -169,17 +275,20 @@ def read_examples(path: Path) -> list[Example]:
 
     check_scheme(path.parent)
     try:
-        rows = pq.read_table(path).to_pylist()
+        table = pq.read_table(path)
     except (OSError, ValueError) as exc:
         raise InputError(path, f"cannot read parquet ({exc})") from None
+    names = label_names(table.schema.metadata)
+    rows = table.to_pylist()
     examples = []
     for row_no, row in enumerate(rows, start=1):
         try:
             text = row["text"]
             mentions = tuple(Mention(m["actor"], int(m["start"]), int(m["end"]), m["text"])
                              for m in row["mentions"] or [])
-            stances = tuple(_stance_of(m.get("stance"), path, row_no) for m in row["mentions"] or [])
-            sentiment = row.get("sentiment")
+            stances = tuple(_stance_of(_name(m.get("stance"), names["stance"], path, row_no), path, row_no)
+                            for m in row["mentions"] or [])
+            sentiment = _name(row.get("sentiment"), names["sentiment"], path, row_no)
             meta = json.loads(row["meta"]) if row.get("meta") else {}
             sentence = Sentence(str(row["doc_id"]), int(row["sent_idx"]), 0, len(text), text, mentions, meta)
         except (KeyError, TypeError, ValueError) as exc:
@@ -197,6 +306,7 @@ def read_examples(path: Path) -> list[Example]:
 
 def load(path: str | Path):
     """A built dataset as a ``DatasetDict`` with train/validation/test (empty splits included)."""
+    schema = features()
     from datasets import Dataset, DatasetDict, load_dataset
 
     path = Path(path)
@@ -206,7 +316,6 @@ def load(path: str | Path):
         raise ConfigError(f"{path / MANIFEST} not found; expected a folder written by stancekit dataset build") from None
     present = {s: str(path / f"{s}.parquet") for s in manifest["splits"]}
     loaded = load_dataset("parquet", data_files=present) if present else {}
-    schema = features()
     return DatasetDict({s: loaded[s] if s in present else Dataset.from_dict({k: [] for k in schema}, features=schema)
                         for s in SPLITS})
 
