@@ -6,7 +6,9 @@ int8 label differs from fp32 with int8's top-two probability margin for each, an
 ``--recheck-margin``, the share of sentences that would be redone in fp32 and the flips that
 would remain. The default (0.2) is the smallest candidate that leaves no flip on this sample.
 
-    python bench/int8_recheck.py --model models/newsmtsc-stance [--sentences 1500] [--threads 2]
+    python bench/int8_recheck.py --model models/newsmtsc-stance [--sentences 1500] [--threads 2] [--smoke]
+
+``--smoke``: a transformer fine-tuned for two steps on the first NewsMTSC rows, 20 sentences.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from _machine import machine  # noqa: E402
 from stancekit.examples import read_newsmtsc  # noqa: E402
 from stancekit.models import InferenceOptions, load_model  # noqa: E402
 from stancekit.margins import top_two_margins  # noqa: E402
@@ -40,8 +43,14 @@ def main() -> None:
     parser.add_argument("--sentences", type=int, default=1500, help="train sentences to sample")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--smoke", action="store_true", help="seconds-long run on tiny data (checks the code path)")
     args = parser.parse_args()
 
+    started_on = machine(args.threads)
+    if args.smoke:
+        from _smoke import tiny_model
+
+        args.model, args.sentences = tiny_model("transformer", args.newsmtsc), 20
     torch.set_num_threads(args.threads)
     examples = [e for e in read_newsmtsc(args.newsmtsc / "train.jsonl") if e.sentence.mentions]
     random.Random(args.seed).shuffle(examples)
@@ -57,7 +66,7 @@ def main() -> None:
     per_margin = {str(m): {"sentences_rechecked": round(float(np.mean(sentence_margin < m)), 4),
                            "flips_left": sum(margin >= m for _, margin in flips)} for m in CANDIDATES}
     print(json.dumps({
-        "model": fp32.name, "sentences": len(sentences), "mentions": mentions,
+        "machine": started_on, "model": fp32.name, "sentences": len(sentences), "mentions": mentions,
         "flips_int8_alone": len(flips), "flip_margins": sorted(round(m, 3) for _, m in flips),
         "mean_abs_probability_change": round(float(np.mean(np.abs(np.concatenate(exact) - np.concatenate(approx)))), 5),
         "per_recheck_margin": per_margin,
