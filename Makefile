@@ -6,7 +6,7 @@ TORCH_SPEC ?= torch==2.13.0
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.stancekit-installed
 
-.PHONY: install demo test bench labeling-picture clean
+.PHONY: install demo test bench docs labeling-picture clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ labeling-picture: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/segment_mentions.py
+
+# docs/cli.md, the command reference, generated from the commands themselves (tests/test_docs.py fails when stale)
+docs: $(STAMP)
+	$(BIN)/python -m typer stancekit.cli utils docs --name stancekit --title "stancekit command reference" --output docs/cli.md
 
 clean:
 	rm -rf $(VENV)

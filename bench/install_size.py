@@ -106,6 +106,9 @@ def main() -> None:
                                                      key=lambda kv: -kv[1])[:5])}
         if downloads:
             entry["download_mb"] = round(sum(downloads.get(name, 0) for name in pins) / mb, 1)
+            unmatched = sorted(n for n, v in pins.items() if n not in downloads and v != "missing" and n != "stancekit")
+            if unmatched:
+                entry["no_download_found"] = unmatched
         if profile != "core" and core:
             extra = set(pins) - core
             entry["beyond_core"] = {"distributions": len(extra),

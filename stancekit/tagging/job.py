@@ -53,7 +53,9 @@ class TagConfig:
     inference: InferenceOptions = nested(InferenceOptions)
     chunk_documents: int = option(200, help="Documents per output chunk (the unit of resuming).")
     threads: int | None = option(None, help="CPU threads for the model (default: all cores).")
-    engine: EngineName = option("local", help="local, or ray (Ray Data; needs the ray extra: `pip install '.[ray]'` in the stancekit checkout).")
+    engine: EngineName = option("local", help="local, or ray (Ray Data; needs the ray extra, from the "
+                                "stancekit checkout: pip install '.[ray]', or a wheel built there: "
+                                "pip install 'dist/stancekit-VERSION-py3-none-any.whl[ray]').")
     ray_actors: int = option(2, help="Model-holding Ray actors (one per GPU on a GPU cluster).")
     ray_address: str | None = option(None, help="Ray cluster address (default: start a local one).")
     progress: bool = option(True, help="Show a progress bar on stderr.", flags=("--progress/--no-progress",))
