@@ -144,3 +144,26 @@ def test_agreement_tables_as_csv(tmp_path: Path) -> None:
     assert alpha["sentiment"]["alpha"] == "" and float(alpha["stance"]["alpha"]) == pytest.approx(report.alpha["stance"])
     with (tmp_path / "tables" / "model_answers.csv").open(encoding="utf-8") as handle:
         assert handle.read() == "annotator,task,shown,kept,hidden,matched,kept_share,matched_share\n"
+
+
+def test_the_cli_writes_the_exports_and_the_agreement_tables(pulled: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from stancekit.cli import app
+
+    runner = CliRunner()
+    built = runner.invoke(app, ["dataset", "build", str(pulled), "--name", "nk", "--out-root", str(tmp_path / "out"),
+                                "--format", "csv", "--format", "jsonl"])
+    assert built.exit_code == 0, built.output
+    assert sorted(p.name for p in (tmp_path / "out" / "nk").iterdir()) == [
+        "README.md", MANIFEST, "train.csv", "train.jsonl", "train.parquet"]
+    bad = runner.invoke(app, ["dataset", "build", str(pulled), "--name", "nk2", "--out-root", str(tmp_path / "out"),
+                              "--format", "xlsx"])
+    assert bad.exit_code == 1 and "--format must be one of parquet, jsonl, csv, found xlsx" in bad.output
+    tables = runner.invoke(app, ["agreement", str(pulled / "annotations.jsonl"), "-o", str(tmp_path / "agreement"),
+                                 "--format", "csv"])
+    assert tables.exit_code == 0, tables.output
+    assert sorted(p.name for p in (tmp_path / "agreement").iterdir()) == [
+        "alpha.csv", "annotators.csv", "confusion.csv", "model_answers.csv", "pairwise_kappa.csv"]
+    report = runner.invoke(app, ["agreement", str(pulled / "annotations.jsonl"), "-o", str(tmp_path / "a.json")])
+    assert report.exit_code == 0 and "alpha" in json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))

@@ -35,10 +35,10 @@ def core_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / "bin"
 
 
-def run(env: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+def run(env: Path, *args: str, cwd: Path, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([str(env / "stancekit"), *args], capture_output=True, text=True, cwd=cwd,
-                          env={**os.environ, "HF_HUB_OFFLINE": "1", "LABEL_STUDIO_URL": "", "LABEL_STUDIO_API_KEY": ""},
-                          timeout=600)
+                          env={**os.environ, "HF_HUB_OFFLINE": "1", "LABEL_STUDIO_URL": "", "LABEL_STUDIO_API_KEY": "",
+                               **(extra_env or {})}, timeout=600)
 
 
 def test_the_core_leaves_every_extra_out(core_env: Path) -> None:
@@ -71,6 +71,15 @@ def test_an_analyst_reads_tags_and_reports_with_the_core_only(core_env: Path, tm
                     cwd=tmp_path)
     assert evaluated.returncode == 0, evaluated.stderr
     assert '"f1_macro"' in evaluated.stdout
+
+
+def test_the_demo_runs_with_the_core_only_and_says_why_it_pushed_nothing(core_env: Path, tmp_path: Path,
+                                                                        newsmtsc_dir: Path) -> None:
+    demo = run(core_env, "demo", "--seeds", str(REPO / "seeds"), "-o", "demo-output", cwd=tmp_path,
+               extra_env={"STANCEKIT_SHARED": str(newsmtsc_dir.parent.parent)})
+    assert demo.returncode == 0, demo.stderr
+    assert "needs the [studio] extra" in demo.stdout + demo.stderr
+    assert (tmp_path / "demo-output" / "report" / "report.html").is_file()
 
 
 @pytest.mark.parametrize("extra, command", [
