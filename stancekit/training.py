@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from stancekit.errors import ConfigError
+from stancekit.extras import require_extra
 from stancekit.evaluation import evaluate_examples
 from stancekit.examples import (DATA_FORMATS, DataFormat, ExampleSet, detect_format, load_examples, read_file, require_labels,
                                 split_names)
@@ -194,6 +195,8 @@ def replace_dir(source: Path, target: Path) -> None:
 
 def train(config: TrainConfig) -> TrainResult:
     """Run the job: read data, fit, score on validation, then save weights + ``stancekit.json`` + model card."""
+    if config.model == "transformer":
+        require_extra("train")  # before reading anything: the baseline trains with the core alone
     if config.threads is not None:
         import torch
 

@@ -85,12 +85,11 @@ def test_the_demo_runs_with_the_core_only_and_says_why_it_pushed_nothing(core_en
 @pytest.mark.parametrize("extra, command", [
     ("studio", ["ls", "push", str(SEED_ARTICLE), "-a", "{actors}", "-p", "NK 2020", "--url", "http://127.0.0.1:9",
                 "--token", "t"]),
-    ("studio", ["ls", "config", "-a", "{actors}"]),
     ("studio", ["agreement", str(SEED_GOLD / "annotations.jsonl")]),
     ("studio", ["dataset", "build", str(SEED_GOLD), "--name", "nk", "--out-root", "out"]),
     ("train", ["train", "--data", "{newsmtsc}", "-o", "model"]),
     ("ray", ["tag", str(SEED_ARTICLE), "-m", "{model}", "-a", "{actors}", "-o", "t.jsonl", "--engine", "ray"]),
-], ids=["ls-push", "ls-config", "agreement", "dataset-build", "train-transformer", "tag-ray"])
+], ids=["ls-push", "agreement", "dataset-build", "train-transformer", "tag-ray"])
 def test_a_command_whose_extra_is_missing_names_it_in_one_line(
         core_env: Path, tmp_path: Path, extra: str, command: list[str], seed_actors_path: Path,
         tiny_stance_model_dir: Path, tiny_newsmtsc_dir: Path) -> None:

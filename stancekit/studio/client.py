@@ -89,8 +89,8 @@ class StudioClient:
         self._refused_connection = httpx.ConnectError
         self.retries = 0  # transient failures retried (for the tests and the benchmark)
         self._http = httpx.Client(timeout=timeout, event_hooks={"request": [self._count]})
-        # max_retries=0: an import retried after a 5xx or a dropped connection could create its tasks twice;
-        # push and pull resume instead (they find what is already there).
+        # max_retries=0: the SDK would repeat any call, an import too (its tasks created twice); _run retries only
+        # what is safe to repeat.
         self.sdk: LabelStudioBase = self._run(lambda: LabelStudioBase(base_url=self.url, api_key=self._token,
                                                                      httpx_client=self._http, max_retries=0))
 
@@ -160,10 +160,10 @@ class StudioClient:
             print(f"note: Label Studio at {self.url}: {self._last_request} failed ({what}); retrying in "
                   f"{state.upcoming_sleep:.1f} s (attempt {state.attempt_number + 1} of {ATTEMPTS})", file=sys.stderr)
 
-        return tenacity.Retrying(retry=tenacity.retry_if_exception(self._transient),
-                                 stop=tenacity.stop_after_attempt(ATTEMPTS),
-                                 wait=tenacity.wait_exponential(multiplier=BACKOFF_SECONDS, max=8.0) + tenacity.wait_random(0, BACKOFF_SECONDS),
-                                 before_sleep=note, reraise=True)(attempt)
+        backoff = (tenacity.wait_exponential(multiplier=BACKOFF_SECONDS, max=8.0)
+                   + tenacity.wait_random(0, BACKOFF_SECONDS))
+        return tenacity.Retrying(retry=tenacity.retry_if_exception(self._transient), wait=backoff,
+                                 stop=tenacity.stop_after_attempt(ATTEMPTS), before_sleep=note, reraise=True)(attempt)
 
     def _refresh_access_token(self) -> bool:
         """Exchange the personal access token for a fresh access token; False for a legacy token."""

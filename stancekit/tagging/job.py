@@ -24,6 +24,7 @@ from typing import Any, Literal, get_args
 
 from stancekit.actors import ActorDictionary, DictionaryMatcher
 from stancekit.errors import ConfigError, InputError, OutputError
+from stancekit.extras import require_extra
 from stancekit.io import atomic_write, file_sha256, lock_path, output_errors, output_lock
 from stancekit.models.options import InferenceOptions
 from stancekit.options import nested, option
@@ -211,6 +212,8 @@ def tag(config: TagConfig, *, on_bad: Callable[[InputError], None] | None = None
     A second run writing the same output fails at once (OutputError) while this one holds
     the output's lock.
     """
+    if config.engine == "ray":
+        require_extra("ray")  # before the lock, the work folder and the models
     with output_lock(config.output):
         try:
             return _tag(config, on_bad=on_bad)
