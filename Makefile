@@ -1,4 +1,4 @@
-# Two entry points for a fresh machine (see README): `make demo` and `make test`.
+# Two entry points for a fresh machine (see README): `make demo` and `make test`; both install .[all,dev].
 PYTHON ?= python3
 VENV ?= .venv
 # The CPU build of torch that lies on this platform's disk; GPU users: make TORCH_SPEC='torch>=2.2,<3'

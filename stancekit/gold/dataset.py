@@ -59,8 +59,8 @@ def is_gold(path: Path) -> bool:
 def write(out: Path, rows: dict[str, Sequence[dict[str, Any]]], manifest: dict[str, Any], *,
           formats: Sequence[str] = ("parquet",)) -> None:
     """Write the splits' rows (Parquet, plus JSONL/CSV when ``formats`` asks), the manifest (its ``splits`` and
-    ``files`` set here) and the card into ``out``. Every file is written atomically; files of a format not asked
-    for this time are removed, so that the folder never mixes two builds.
+    ``files`` set here) and the card into ``out``. Every file is written atomically; the files of a format not
+    asked for this time, and of a split without rows, are removed (no export of an earlier build stays behind).
 
     Rows follow :func:`features`, with labels as names (or None) and ``meta`` a dict (stored as a JSON string).
     """
