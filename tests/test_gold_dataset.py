@@ -94,6 +94,23 @@ def test_the_manifest_and_card_name_no_folder_of_this_machine(pulled: Path, tmp_
     assert "license: other" in (folder / "README.md").read_text(encoding="utf-8")
 
 
+def test_a_sentence_whose_first_mention_has_no_stance_keeps_the_others(tmp_path: Path) -> None:
+    import datasets
+
+    from stancekit.gold.dataset import write
+
+    row = {"task_key": "d:0:x", "doc_id": "d", "sent_idx": 0, "text": "Turkey armed Azerbaijan.", "sentiment": None,
+           "meta": {"gold": "majority of 2"},
+           "mentions": [{"actor": "turkey", "start": 0, "end": 6, "text": "Turkey", "stance": None},
+                        {"actor": "azerbaijan", "start": 13, "end": 23, "text": "Azerbaijan", "stance": "neutral"}]}
+    manifest = json.loads((SEED_GOLD / MANIFEST).read_text(encoding="utf-8"))
+    write(tmp_path, {"train": [row]}, manifest)
+    [example] = read_examples(tmp_path / "train.parquet")
+    assert example.stances == (None, "neutral") and example.sentiment is None
+    loaded = datasets.load_dataset(str(tmp_path))["train"]
+    assert [m["stance"] for m in loaded[0]["mentions"]] == [None, 2]  # neutral's ClassLabel index
+
+
 def test_older_folders_with_labels_as_strings_still_read(tmp_path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq

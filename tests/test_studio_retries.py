@@ -59,11 +59,11 @@ class FlakyProxy:
                     for key, value in upstream.headers.items():
                         if key.lower() not in HOP_BY_HOP:
                             self.send_header(key, value)
+                with proxy.lock:  # logged before the client can read the answer
+                    proxy.log.append((self.command, self.path.split("?")[0], status))
                 self.send_header("content-length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
-                with proxy.lock:
-                    proxy.log.append((self.command, self.path.split("?")[0], status))
 
             do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = relay
 

@@ -82,7 +82,8 @@ def write(out: Path, rows: dict[str, Sequence[dict[str, Any]]], manifest: dict[s
                 path.unlink(missing_ok=True)
                 continue
             if fmt == "parquet":
-                columns = {name: [_meta_json(r) if name == "meta" else r[name] for r in rows[split]] for name in schema}
+                encoded = [_label_indices(r) for r in rows[split]]
+                columns = {name: [_meta_json(r) if name == "meta" else r[name] for r in encoded] for name in schema}
                 with atomic_write(path, "wb") as handle:
                     pq.write_table(Dataset.from_dict(columns, features=schema, split=split).data.table, handle)
             elif fmt == "jsonl":
@@ -96,6 +97,22 @@ def write(out: Path, rows: dict[str, Sequence[dict[str, Any]]], manifest: dict[s
         json.dump(manifest, handle, indent=2, ensure_ascii=False)
     with atomic_write(out / "README.md") as handle:
         handle.write(dataset_card(manifest))
+
+
+def _label_indices(row: dict[str, Any]) -> dict[str, Any]:
+    """The row with its labels as ``ClassLabel`` indices. Done here rather than by ``datasets``, which encodes a list
+    of structs only when encoding its first element changes it: a first mention without a stance left the names of
+    the others unencoded."""
+    def index(value: str | None, names: tuple[str, ...], what: str) -> int | None:
+        if value is None:
+            return None
+        if value not in names:
+            raise ConfigError(f"task {row['task_key']}: {what} label {value!r} is not one of {', '.join(names)}; "
+                              "rebuild the gold records with this stancekit's label scheme")
+        return names.index(value)
+
+    return {**row, "sentiment": index(row["sentiment"], SENTIMENT_LABELS, "sentiment"),
+            "mentions": [{**m, "stance": index(m["stance"], STANCE_LABELS, "stance")} for m in row["mentions"]]}
 
 
 def _meta_json(row: dict[str, Any]) -> str:
