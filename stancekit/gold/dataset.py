@@ -62,7 +62,8 @@ def write(out: Path, rows: dict[str, Sequence[dict[str, Any]]], manifest: dict[s
     ``files`` set here) and the card into ``out``. Every file is written atomically; the files of a format not
     asked for this time, and of a split without rows, are removed (no export of an earlier build stays behind).
 
-    Rows follow :func:`features`, with labels as names (or None) and ``meta`` a dict (stored as a JSON string).
+    Rows follow :func:`features`, with labels as names or ``ClassLabel`` indices (or None; rows read back from a
+    written folder do) and ``meta`` a dict (stored as a JSON string).
     """
     unknown = sorted(set(formats) - set(EXPORT_FORMATS))
     if unknown:
@@ -71,6 +72,7 @@ def write(out: Path, rows: dict[str, Sequence[dict[str, Any]]], manifest: dict[s
     import pyarrow.parquet as pq
     from datasets import Dataset
 
+    rows = {split: [_label_names(r) for r in split_rows] for split, split_rows in rows.items()}
     present = [s for s in SPLITS if rows.get(s)]
     files = {fmt: [f"{s}.{fmt}" for s in present] for fmt in EXPORT_FORMATS if fmt == "parquet" or fmt in formats}
     manifest = {**manifest, "splits": present, "files": files}
@@ -97,6 +99,20 @@ def write(out: Path, rows: dict[str, Sequence[dict[str, Any]]], manifest: dict[s
         json.dump(manifest, handle, indent=2, ensure_ascii=False)
     with atomic_write(out / "README.md") as handle:
         handle.write(dataset_card(manifest))
+
+
+def _label_names(row: dict[str, Any]) -> dict[str, Any]:
+    """The row with its labels as names (``ClassLabel`` indices turned back into the names they stand for)."""
+    def name(value: object, names: tuple[str, ...], what: str) -> object:
+        if isinstance(value, int) and not isinstance(value, bool):
+            if not 0 <= value < len(names):
+                raise ConfigError(f"task {row['task_key']}: {what} label index {value} is outside "
+                                  f"{', '.join(names)}")
+            return names[value]
+        return value
+
+    return {**row, "sentiment": name(row["sentiment"], SENTIMENT_LABELS, "sentiment"),
+            "mentions": [{**m, "stance": name(m["stance"], STANCE_LABELS, "stance")} for m in row["mentions"]]}
 
 
 def _label_indices(row: dict[str, Any]) -> dict[str, Any]:
