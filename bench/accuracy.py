@@ -9,7 +9,9 @@ predictions per second through ``predict_stance``), peak memory (max RSS of this
     python bench/accuracy.py [--newsmtsc ../shared/datasets/newsmtsc] [--out bench/out]
                              [--models transformer baseline] [--input-scheme span-pool|pair]
                              [--learning-rate 5e-5]
-                             [--epochs 4] [--seed 42] [--threads N] [--reuse]
+                             [--epochs 4] [--seed 42] [--threads N] [--reuse] [--smoke]
+
+``--smoke``: the same code on the first rows of NewsMTSC, two training steps (seconds; figures meaningless).
 
 ``--reuse`` scores models already in ``--out`` (train seconds then come from their stancekit.json;
 peak memory is then that of scoring only). Targets on 2 CPU cores: transformer >= 0.81 macro-F1 on
@@ -22,10 +24,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import time
 from pathlib import Path
+
+from _machine import load_average, machine
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -69,21 +72,27 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42, help="training seed (run several to see the spread)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     parser.add_argument("--reuse", action="store_true", help="score the models already in --out")
+    parser.add_argument("--smoke", action="store_true", help="seconds-long run on tiny data (checks the code path)")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import torch
+
     from stancekit.training import TrainConfig, train
 
-    report: dict = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                                "load_average_at_start": os.getloadavg()}, "models": {}}
+    report: dict = {"machine": machine(args.threads or torch.get_num_threads()), "models": {}}
+    if args.smoke:
+        from _smoke import folder, tiny_newsmtsc
+
+        args.newsmtsc, args.out = tiny_newsmtsc(args.newsmtsc), folder("accuracy")
     for kind in args.models:
         out = args.out / (f"{kind}-{args.input_scheme}" if kind == "transformer" else kind)
         if not args.reuse:
             train(TrainConfig(data=[args.newsmtsc], output=out, kind=kind, input_scheme=args.input_scheme,
-                              learning_rate=args.learning_rate, seed=args.seed,
+                              learning_rate=args.learning_rate, seed=args.seed, max_steps=2 if args.smoke else -1,
                               epochs=args.epochs, threads=args.threads, device="cpu", progress=False))
         report["models"][kind] = score(out, args.newsmtsc, args.threads)
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    report["machine"]["load_average_at_end"] = os.getloadavg()
+    report["machine"]["load_average_at_end"] = load_average()
     print(json.dumps(report, indent=2))
 
 

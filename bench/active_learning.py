@@ -18,6 +18,8 @@ of scoring the pool on CPU; 0 ranks all). Prints one JSON line per round (F1, la
 querying), then writes ``curves-<model>.json`` and ``curves-<model>.png`` into ``--out``.
 
     HF_HUB_OFFLINE=1 python bench/active_learning.py --model baseline --out bench/results/active_learning
+
+``--smoke``: one seed of every strategy on the first rows of NewsMTSC, two rounds of one step (seconds).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from _machine import machine
 from stancekit.active.strategies import STRATEGIES, make_strategy
 from stancekit.evaluation import score
 from stancekit.examples import read_newsmtsc
@@ -213,7 +216,7 @@ def plot(curves: list[dict[str, Any]], summary: dict[str, Any], path: Path, titl
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/datasets/newsmtsc")
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--out", type=Path, help="where the curves go (required unless --smoke)")
     parser.add_argument("--model", choices=("transformer", "baseline"), default="transformer")
     parser.add_argument("--strategies", nargs="+", choices=STRATEGIES, default=list(STRATEGIES))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
@@ -230,7 +233,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--tag", default="", help="suffix of the output file names")
     parser.add_argument("--combine", nargs="+", type=Path, default=None,
                         help="instead of running: summarize and draw the round records (JSON lines) of these logs")
+    parser.add_argument("--smoke", action="store_true", help="seconds-long run on tiny data (checks the code path)")
     args = parser.parse_args(argv)
+    args.machine = machine(args.threads)
+    if args.smoke:
+        from _smoke import folder, tiny_newsmtsc
+
+        args.data, args.out = tiny_newsmtsc(args.data), folder("active-learning")
+        args.seeds, args.seed_size, args.round_size, args.budget, args.steps, args.batch_size = [0], 16, 8, 24, 1, 4
+    if args.out is None:
+        parser.error("--out is required (the folder for the curves)")
     if not 0 < args.seed_size <= args.budget or args.round_size < 1:
         parser.error("need 0 < --seed-size <= --budget and --round-size >= 1")
     if args.combine:
@@ -274,13 +286,15 @@ def write_results(args: argparse.Namespace, curves: list[dict[str, Any]], wall_s
     seeds = sorted({r["seed"] for r in curves})
     name = f"curves-{args.model}{'-' + args.tag if args.tag else ''}"
     if settings is None:
-        settings = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items() if k != "combine"}
-    result = {"settings": settings, "wall_s": round(wall_s, 1), "summary": summary, "curves": curves}
+        settings = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()
+                    if k not in ("combine", "machine")}
+    result = {"machine": args.machine, "settings": settings, "wall_s": round(wall_s, 1), "summary": summary,
+              "curves": curves}
     with atomic_write(args.out / f"{name}.json") as handle:
         json.dump(result, handle, indent=1)
     plot(curves, summary, args.out / f"{name}.png",
          f"Active learning on NewsMTSC ({args.model}, {len(seeds)} seed{'s' * (len(seeds) > 1)})")
-    print(json.dumps({"summary": summary, "wall_s": result["wall_s"]}, indent=1))
+    print(json.dumps({"machine": args.machine, "summary": summary, "wall_s": result["wall_s"]}, indent=1))
 
 
 if __name__ == "__main__":

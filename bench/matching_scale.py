@@ -5,17 +5,19 @@ quadratic: 50k / 100k / 200k characters took 0.4 / 1.4 / 6 s and 5 MB did not fi
 This prints, as JSON, the seconds and characters per second for growing sizes of three such
 texts: linear work keeps characters per second about flat.
 
-    python bench/matching_scale.py [--sizes 50000 100000 200000 1000000 5000000]
+    python bench/matching_scale.py [--sizes 50000 100000 200000 1000000 5000000] [--smoke]
+
+``--smoke``: 2,000 and 4,000 characters.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import platform
 import time
 from pathlib import Path
 
+from _machine import machine
 from stancekit.actors import ActorDictionary, DictionaryMatcher
 from stancekit.pipeline import iter_sentences
 from stancekit.records import Document
@@ -31,7 +33,11 @@ TEXTS = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[50_000, 100_000, 200_000, 1_000_000, 5_000_000])
+    parser.add_argument("--smoke", action="store_true", help="seconds-long run on tiny texts (checks the code path)")
     args = parser.parse_args()
+    started_on = machine(1)
+    if args.smoke:
+        args.sizes = [2_000, 4_000]
     matcher = DictionaryMatcher(ActorDictionary.load(ACTORS))
     results: dict[str, list[dict[str, float]]] = {}
     for name, unit in TEXTS.items():
@@ -44,7 +50,7 @@ def main() -> None:
             rows.append({"chars": size, "seconds": round(seconds, 3), "sentences": len(sentences),
                          "mentions": sum(len(s.mentions) for s in sentences),
                          "chars_per_second": round(size / seconds) if seconds else None})
-    print(json.dumps({"bench": "matching_scale", "python": platform.python_version(), "results": results}, indent=2))
+    print(json.dumps({"bench": "matching_scale", "machine": started_on, "results": results}, indent=2))
 
 
 if __name__ == "__main__":

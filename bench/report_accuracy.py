@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import sys
 import tempfile
@@ -42,26 +41,13 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+from _machine import machine  # noqa: E402  (bench/ is on the path of a script run from it)
 
 # skewed mixes (favor, against, neutral); the training data is about 28/38/34
 MIXES = [(0.7, 0.2, 0.1), (0.1, 0.7, 0.2), (0.2, 0.1, 0.7), (0.1, 0.2, 0.7), (0.7, 0.1, 0.2), (0.2, 0.7, 0.1),
          (0.8, 0.1, 0.1), (0.1, 0.8, 0.1), (0.1, 0.1, 0.8), (0.45, 0.45, 0.1), (0.1, 0.45, 0.45), (0.45, 0.1, 0.45)]
 LABELS = ("favor", "against", "neutral")
 CONCENTRATION = 6.0  # articles' mixes ~ Dirichlet(concentration * actor mix)
-
-
-def machine() -> dict:
-    flags = set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
-                break
-    except OSError:
-        pass
-    return {"cpu_flags": sorted(f for f in flags if f.startswith(("avx", "amx"))), "cores": os.cpu_count(),
-            "threads": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-            "load_average_1m_at_start": round(os.getloadavg()[0], 2), "python": platform.python_version()}
 
 
 def split_halves(examples):
@@ -314,16 +300,6 @@ def scale(args, model_dir: Path, work: Path) -> dict:
             "replicates": args.replicates, "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
 
 
-def quick_model(work: Path) -> Path:
-    """A baseline on 400 NewsMTSC train sentences, validated on a split of train (smoke runs)."""
-    from stancekit.training import TrainConfig, train
-
-    out = work / "quick-model"
-    train(TrainConfig(data=[REPO.parent / "shared" / "datasets" / "newsmtsc" / "train.jsonl"], output=out,
-                      model="baseline", max_train_sentences=1500, progress=False))
-    return out
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, help="stance model folder (default with --smoke: a quick baseline)")
@@ -337,16 +313,21 @@ def main() -> None:
     parser.add_argument("--replicates", type=int, default=1000)
     parser.add_argument("--scale", type=int, default=1_000_000, help="mentions for the timing run (0: skip)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--smoke", action="store_true", help="seconds: quick model, 3 groups, 1 repeat, 20k mentions")
+    parser.add_argument("--smoke", action="store_true", help="seconds: a tiny baseline, 3 groups, 1 repeat, 20k "
+                        "mentions")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     if args.smoke:
         args.groups, args.repeats, args.replicates, args.scale = 3, 1, 200, min(args.scale, 20_000)
         args.articles = [6, 10]
-    result = {"bench": "report_accuracy", "machine": machine()}
+    result = {"bench": "report_accuracy", "machine": machine(len(os.sched_getaffinity(0)))}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        model_dir = args.model or (quick_model(work) if args.smoke else None)
+        if args.smoke and args.model is None:
+            from _smoke import tiny_model
+
+            args.model = tiny_model("baseline", args.data)
+        model_dir = args.model
         if model_dir is None:
             parser.error("--model is required (a stance model folder trained by `stancekit train`) unless --smoke")
         if args.repeats:

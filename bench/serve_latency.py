@@ -16,7 +16,9 @@ steps on 40 NewsMTSC sentences: same architecture and input length as a fully tr
 so the same speed; its predictions are not meant to be good.
 
     python bench/serve_latency.py [--model DIR] [--newsmtsc ../shared/datasets/newsmtsc] [--requests 200]
-                                  [--threads 1 2] [--labels 500 2000] [--train-threads 1]
+                                  [--threads 1 2] [--labels 500 2000] [--train-threads 1] [--tasks 1000] [--smoke]
+
+``--smoke``: 3 requests, 20 tasks, one thread, one retraining on 40 labelled sentences (seconds).
 
 Prints JSON. Aim: p50 < 100 ms for one task on 2 CPU cores.
 """
@@ -27,7 +29,6 @@ import argparse
 import contextlib
 import json
 import os
-import platform
 import signal
 import statistics
 import subprocess
@@ -41,25 +42,13 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from _machine import load_average, machine  # noqa: E402
+from _smoke import tiny_model  # noqa: E402
 from stancekit.examples import read_newsmtsc  # noqa: E402
 from stancekit.studio.server import free_port  # noqa: E402
 
 ACTORS = REPO / "seeds" / "nagorno-karabakh.actors.yaml"
 ONE_TASK = "Azerbaijan accused Armenia of shelling Ganja overnight, and Russia called on both sides to hold the truce."
-
-
-def tiny_model(newsmtsc: Path, folder: Path) -> Path:
-    from stancekit.training import TrainConfig, train
-
-    data = folder / "tiny-newsmtsc"
-    data.mkdir()
-    for name, lines in (("train.jsonl", 40), ("dev_mt.jsonl", 24)):
-        with (newsmtsc / name).open(encoding="utf-8") as source:
-            (data / name).write_text("".join(next(source) for _ in range(lines)), encoding="utf-8")
-    output = folder / "default-arch-stance"
-    train(TrainConfig(data=[data], output=output, max_steps=4, batch_size=8, eval_steps=4, device="cpu",
-                      progress=False))
-    return output
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -73,7 +62,7 @@ def pushed_tasks(newsmtsc: Path, n: int) -> list[dict]:
             for i, ex in enumerate(examples)]
 
 
-def bench_predict(model: Path, newsmtsc: Path, *, requests: int, threads: int, folder: Path) -> dict:
+def bench_predict(model: Path, newsmtsc: Path, *, requests: int, threads: int, folder: Path, n_tasks: int) -> dict:
     port = free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO)}
     folder.mkdir()
@@ -106,13 +95,14 @@ def bench_predict(model: Path, newsmtsc: Path, *, requests: int, threads: int, f
                 t0 = time.perf_counter()
                 http.get("/health").raise_for_status()
                 health.append((time.perf_counter() - t0) * 1000)
-            tasks = pushed_tasks(newsmtsc, 1000)
+            tasks = pushed_tasks(newsmtsc, n_tasks)
             t0 = time.perf_counter()
             http.post("/predict", json={"tasks": tasks}).raise_for_status()
             one_request = time.perf_counter() - t0
             t0 = time.perf_counter()
-            for i in range(0, 1000, 100):
-                http.post("/predict", json={"tasks": tasks[i:i + 100]}).raise_for_status()
+            tenth = max(1, len(tasks) // 10)
+            for i in range(0, len(tasks), tenth):
+                http.post("/predict", json={"tasks": tasks[i:i + tenth]}).raise_for_status()
             ten_requests = time.perf_counter() - t0
     finally:
         os.killpg(process.pid, signal.SIGTERM)
@@ -122,10 +112,11 @@ def bench_predict(model: Path, newsmtsc: Path, *, requests: int, threads: int, f
         "predict_one_task_ms": {"p50": round(statistics.median(latencies), 1),
                                 "p95": round(percentile(latencies, 0.95), 1), "requests": requests},
         "health_ms": {"p50": round(statistics.median(health), 2), "p95": round(percentile(health, 0.95), 2)},
-        "throughput_1000_tasks": {
+        f"throughput_{len(tasks)}_tasks": {
             "mentions": sum(len(t["data"]["mentions"]) for t in tasks),
-            "one_request": {"seconds": round(one_request, 2), "tasks_per_s": round(1000 / one_request, 1)},
-            "ten_requests_of_100": {"seconds": round(ten_requests, 2), "tasks_per_s": round(1000 / ten_requests, 1)},
+            "one_request": {"seconds": round(one_request, 2), "tasks_per_s": round(len(tasks) / one_request, 1)},
+            f"ten_requests_of_{tenth}": {"seconds": round(ten_requests, 2),
+                                         "tasks_per_s": round(len(tasks) / ten_requests, 1)},
         },
     }
 
@@ -134,7 +125,8 @@ def gold_from_newsmtsc(newsmtsc: Path, n: int, out: Path, *, held_out: float) ->
     """The first ``n`` NewsMTSC train rows as a gold dataset, split by document like ``dataset build``."""
     from datasets import Dataset
 
-    from stancekit.studio.dataset import SPLITS, features, split_documents
+    from stancekit.gold.build import split_documents
+    from stancekit.gold.dataset import SPLITS, features
 
     examples = read_newsmtsc(newsmtsc / "train.jsonl")[:n]
     gold = [{"task_key": f"{ex.sentence.doc_id}:{i}", "doc_id": ex.sentence.doc_id, "sent_idx": i,
@@ -180,26 +172,31 @@ def main() -> None:
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="prediction threads to measure")
     parser.add_argument("--labels", type=int, nargs="*", default=[500, 2000])
     parser.add_argument("--train-threads", type=int, default=1, help="as the backend's default (--train-threads)")
+    parser.add_argument("--tasks", type=int, default=1000, help="tasks of the throughput measure")
+    parser.add_argument("--smoke", action="store_true", help="seconds-long run on tiny data (checks the code path)")
     args = parser.parse_args()
+    if args.smoke:
+        args.requests, args.threads, args.labels, args.tasks = 3, [1], [40], 20
+    started_on = machine(args.threads[0] if len(args.threads) == 1 else None)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     stdout = sys.stdout
     with tempfile.TemporaryDirectory(prefix="serve-bench-") as tmp, contextlib.redirect_stdout(sys.stderr):
         # the Trainer prints its metrics on stdout: only the JSON result goes there
         folder = Path(tmp)
-        model = args.model or tiny_model(args.newsmtsc, folder)
-        result = {"machine": {"cpus": os.cpu_count(), "load_average_at_start": os.getloadavg(),
-                              "python": platform.python_version()},
-                  "model": str(args.model) if args.model else "default architecture (MiniLM span-pool), 4 steps",
+        model = args.model or tiny_model("transformer", args.newsmtsc)
+        result = {"machine": started_on,
+                  "model": str(args.model) if args.model else "default architecture (MiniLM span-pool), 2 steps",
                   "predict": {}}
         for threads in args.threads:
             result["predict"][f"threads={threads}"] = bench_predict(model, args.newsmtsc, requests=args.requests,
-                                                                    threads=threads, folder=folder / f"t{threads}")
+                                                                    threads=threads, folder=folder / f"t{threads}",
+                                                                    n_tasks=args.tasks)
         print(json.dumps(result, indent=2), file=sys.stderr, flush=True)
         result["retraining"] = []
         for n in args.labels:
             result["retraining"].append(bench_retraining(model, args.newsmtsc, n, folder, args.train_threads))
             print(json.dumps(result["retraining"][-1]), file=sys.stderr, flush=True)
-        result["machine"]["load_average_at_end"] = os.getloadavg()
+        result["machine"]["load_average_at_end"] = load_average()
     print(json.dumps(result, indent=2), file=stdout)
 
 

@@ -91,3 +91,8 @@ class ModelError(ConfigError):
         self.hint = hint
         where = f"{self.folder}/{file}" if file else self.folder
         super().__init__(f"model folder {where}: {reason}; {hint}" if hint else f"model folder {where}: {reason}")
+
+
+class MissingExtraError(StanceKitError):
+    """A command needs an optional part of stancekit (an extra) that is not installed: names the extra
+    and the one command that installs it."""

@@ -2,7 +2,7 @@
 
 Both formats become :class:`~stancekit.records.Example` objects: a sentence with its mentions, one
 gold stance per mention (``None`` when unclear/missing) and a sentence sentiment. The NewsMTSC reader
-is here; the gold dataset format is :mod:`stancekit.gold_dataset`'s.
+is here; the gold dataset format (and telling it apart) is :mod:`stancekit.gold.dataset`'s.
 The same examples serve the stance task (one label per mention) and the sentiment task (one
 label per sentence).
 """
@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, get_args
 
-from stancekit import gold_dataset
 from stancekit.errors import InputError
+from stancekit.gold import dataset as gold_dataset
 from stancekit.io import file_sha256, read_numbered_jsonl
 from stancekit.labels import NEWSMTSC_POLARITY, Task
 from stancekit.records import Example, Mention, Sentence
 
-DataFormat = Literal["auto", "newsmtsc", "gold"]
 DataFormat = Literal["auto", "newsmtsc", "gold"]
 DATA_FORMATS: tuple[str, ...] = get_args(DataFormat)
 Split = Literal["train", "validation", "test"]
@@ -65,14 +64,9 @@ class ExampleSet:
 
 def detect_format(path: Path) -> Literal["newsmtsc", "gold"]:
     """``gold`` for a dataset folder built by ``stancekit dataset build`` or a parquet file, else ``newsmtsc``."""
-    if path.is_dir():
-        if (path / gold_dataset.MANIFEST).is_file() or any(path.glob("*.parquet")):
-            return "gold"
-        if any(path.glob("*.jsonl")):
-            return "newsmtsc"
-    elif path.suffix == ".parquet":
+    if gold_dataset.is_gold(path):
         return "gold"
-    elif path.suffix == ".jsonl":
+    if (path.is_dir() and any(path.glob("*.jsonl"))) or path.suffix == ".jsonl":
         return "newsmtsc"
     raise InputError(path, "not a NewsMTSC file/folder (*.jsonl) nor a gold dataset (*.parquet)",
                      hint="give a NewsMTSC folder, a dataset folder built by 'stancekit dataset build', or one file")
@@ -128,6 +122,12 @@ def read_newsmtsc(path: Path) -> list[Example]:
     return examples
 
 
+def read_file(file: Path, data_format: Literal["newsmtsc", "gold"] | None = None) -> list[Example]:
+    """The examples of one file of either format (detected when not given)."""
+    fmt = data_format or detect_format(file)
+    return read_newsmtsc(file) if fmt == "newsmtsc" else gold_dataset.read_examples(file)
+
+
 def load_examples(paths: Iterable[str | Path], *, split: Split, data_format: DataFormat = "auto") -> ExampleSet:
     """Read the ``split`` examples of each source (NewsMTSC file/folder, gold dataset folder/file)."""
     result = ExampleSet()
@@ -137,7 +137,7 @@ def load_examples(paths: Iterable[str | Path], *, split: Split, data_format: Dat
             raise InputError(path, "no such file or folder")
         fmt = detect_format(path) if data_format == "auto" else data_format
         for file in split_files(path, split, fmt):
-            examples = read_newsmtsc(file) if fmt == "newsmtsc" else gold_dataset.read_examples(file)
+            examples = read_file(file, fmt)
             labelled = sum(label is not None for ex in examples for label in ex.stances) + sum(
                 ex.sentiment is not None for ex in examples)
             result.extend(ExampleSet(examples, [SourceFile(str(file), file_sha256(file), len(examples), labelled)],

@@ -87,43 +87,31 @@ def _remove_stale_temps(path: Path) -> None:
 
 @contextlib.contextmanager
 def output_lock(path: str | Path) -> Iterator[None]:
-    """Hold an exclusive lock on the output ``path`` for this process, or fail at once.
+    """Hold an exclusive lock on the output ``path`` for this process, or fail at once naming the holder's pid.
 
-    The lock is ``flock`` on a hidden file beside the output, so a killed run never leaves
-    a stale lock. Holding it, temporary files left beside the output by a killed run are
-    removed.
+    The lock is portalocker's ``PidFileLock`` (Linux, macOS and Windows): the pid file is the hidden
+    :func:`lock_path` beside the output, and the operating-system lock sits on a sidecar beside it
+    (``.<name>.lock.lock``; on Windows a locked file cannot be read, so the pid lives apart from it).
+    The lock dies with its process, so a killed run never leaves a stale lock; both files are removed
+    on release. Holding it, temporary files left beside the output by a killed run are removed.
     """
-    import fcntl
+    import portalocker
 
     path = Path(path)
-    lock = lock_path(path)
+    lock = portalocker.PidFileLock(lock_path(path), fail_when_locked=True)
     with output_errors(path):
-        lock.parent.mkdir(parents=True, exist_ok=True)
-        while True:
-            fd = os.open(lock, os.O_RDWR | os.O_CREAT, FILE_MODE)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
-                os.close(fd)
-                raise OutputError(path, f"another stancekit run (pid {holder}) is writing it",
-                                  hint="wait for it to finish, or choose another output") from None
-            try:  # the previous holder may have removed the file between our open and flock
-                current = os.stat(lock).st_ino
-            except FileNotFoundError:
-                current = None
-            if current == os.fstat(fd).st_ino:
-                break
-            os.close(fd)
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            lock.acquire()
+        except portalocker.AlreadyLocked:
+            holder = lock.read_pid() or "unknown"
+            raise OutputError(path, f"another stancekit run (pid {holder}) is writing it",
+                              hint="wait for it to finish, or choose another output") from None
         _remove_stale_temps(path)
     try:
         yield
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(lock)
-        os.close(fd)
+        lock.release()
 
 
 @contextlib.contextmanager

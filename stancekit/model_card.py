@@ -1,8 +1,11 @@
 """The model card (``README.md``) written beside every trained model, from its ``stancekit.json``.
 
 Its YAML header is Hugging Face model card metadata (``huggingface_hub.ModelCardData``): library,
-base model and training datasets as Hub ids where they have one, metrics and a ``model-index`` with
-the validation results, so that the Hub and its tools read what the model is and how it scored.
+license, base model and training datasets as Hub ids where they have one, metrics and a ``model-index``
+with the validation results, so that the Hub and its tools read what the model is and how it scored.
+It has no ``pipeline_tag``: plain transformers cannot run a stancekit folder (the card shows the
+lines that load it with stancekit). The card leaves the machine with the folder, so it names files by
+their folder and name only, never by the absolute paths of the machine that trained the model.
 """
 
 from __future__ import annotations
@@ -14,6 +17,10 @@ from stancekit.io import atomic_write
 from stancekit.models.manifest import DEFAULT_BASE_MODEL, Manifest
 
 HUB_BASE_MODELS = {DEFAULT_BASE_MODEL: "sentence-transformers/all-MiniLM-L6-v2"}  # offline copies -> Hub ids
+# The weights' license: fine-tuned weights keep their base model's (all-MiniLM-L6-v2: Apache-2.0); the baseline's
+# are stancekit's own (MIT, as the code). Another base model: its license is unknown here ("other").
+BASE_MODEL_LICENSES = {DEFAULT_BASE_MODEL: "apache-2.0"}
+BASELINE_LICENSE = "mit"
 NEWSMTSC = "fhamborg/news_sentiment_newsmtsc"  # NewsMTSC on the Hugging Face Hub
 TAGS = ["stancekit", "stance-detection", "target-dependent-sentiment", "news", "armed-conflict"]
 
@@ -37,6 +44,41 @@ def _metrics_table(metrics: dict[str, Any], labels: list[str]) -> list[str]:
     return lines
 
 
+def portable(path: str | None) -> str:
+    """A file or folder as a card names it: its parent folder and name (``newsmtsc/train.jsonl``), no more."""
+    if not path:
+        return "none"
+    parts = Path(path).parts
+    return "/".join(parts[-2:]) if Path(path).is_absolute() or len(parts) > 2 else Path(path).as_posix()
+
+
+def model_license(manifest: dict[str, Any]) -> str:
+    """The weights' license (Hugging Face license id)."""
+    if manifest["kind"] != "transformer":
+        return BASELINE_LICENSE
+    return BASE_MODEL_LICENSES.get(manifest.get("base_model") or "", "other")
+
+
+def usage(manifest: dict[str, Any]) -> list[str]:
+    """How to load and run the folder: with stancekit, since plain transformers cannot."""
+    call = ("predict_stance([Sentence(\"doc\", 0, 0, 28, \"Russia condemned the strike.\", "
+            "(Mention(\"russia\", 0, 6, \"Russia\"),))])" if manifest["task"] == "stance" else
+            "predict_sentiment([Sentence(\"doc\", 0, 0, 28, \"Russia condemned the strike.\")])")
+    why = ("its `config.json` says `model_type: stancekit`: the head pools the marked mention spans, which no stock "
+           "transformers class does" if manifest["kind"] == "transformer" else
+           "it is a scikit-learn model stored as JSON and NumPy arrays")
+    return ["## How to use",
+            f"Plain `transformers` (`AutoModel`, `pipeline`) cannot run this folder: {why}. Load it with "
+            "stancekit (`pip install '.'` in the stancekit checkout):", "",
+            "```python",
+            "from stancekit import load_model",
+            "from stancekit.records import Mention, Sentence",
+            f"print(load_model(\"path/to/this/folder\").{call})",
+            "```", "",
+            "or tag whole folders of coverage: `stancekit tag coverage/ --model path/to/this/folder --actors "
+            "actors.yaml -o tags.jsonl`.", ""]
+
+
 def render_model_card(manifest: dict[str, Any]) -> str:
     task, labels = manifest["task"], manifest["labels"]
     what = ("the stance of a news sentence toward each actor mentioned in it" if task == "stance"
@@ -48,17 +90,19 @@ def render_model_card(manifest: dict[str, Any]) -> str:
         "## Intended use",
         "Tagging news coverage of armed conflicts with `stancekit`, pre-annotating for Label Studio and "
         "measuring stance per actor in aggregate. Not for judging single articles or people without review.", "",
+        *usage(manifest),
         "## Model",
         f"- kind: {manifest['kind']}; input scheme `{manifest['input_scheme']}`: "
         f"{SCHEME_TEXT.get(manifest['input_scheme'], '')}",
-        f"- base model: {manifest.get('base_model') or 'none'}",
+        f"- base model: {portable(manifest.get('base_model'))}",
         f"- hyperparameters: `{manifest.get('hyperparameters', {})}`",
         f"- fingerprint: `{manifest['fingerprint'][:16]}`", "",
         "## Data",
         f"- training label counts: {data['train_label_counts']} (formats: {', '.join(data['formats'])})",
     ]
-    lines += [f"- train: `{s['path']}` ({s['examples']} sentences, sha256 {s['sha256'][:12]})" for s in data["train"]]
-    lines += [f"- validation: `{s['path']}` ({s['examples']} sentences, sha256 {s['sha256'][:12]})"
+    lines += [f"- train: `{portable(s['path'])}` ({s['examples']} sentences, sha256 {s['sha256'][:12]})"
+              for s in data["train"]]
+    lines += [f"- validation: `{portable(s['path'])}` ({s['examples']} sentences, sha256 {s['sha256'][:12]})"
               for s in data["validation"]]
     lines += ["", "## Metrics (validation data; also used for model selection, so optimistic)", ""]
     lines += _metrics_table(manifest.get("metrics", {}), labels)
@@ -67,6 +111,11 @@ def render_model_card(manifest: dict[str, Any]) -> str:
               "armies, leaders): check it on the project's gold data with `stancekit evaluate`.",
               "- One sentence at a time: no document context, coreference or sarcasm beyond what one sentence says.",
               "- Validation figures were used to pick the checkpoint/regularisation; report held-out test figures.",
+              "", "## License",
+              f"The weights: `{model_license(manifest)}` ("
+              + ("the license of the base model they were fine-tuned from" if manifest["kind"] == "transformer"
+                 else "stancekit's license") + "). The training data keep their own terms (NewsMTSC: see its "
+              "release; your gold data: the sentences are excerpts of news coverage): check them before publishing.",
               "", "## Versions", f"`{manifest.get('versions', {})}`", ""]
     return "\n".join(lines)
 
@@ -100,7 +149,7 @@ def card_data(manifest: dict[str, Any]) -> Any:
     base = HUB_BASE_MODELS.get(base, base)
     train_files = [Path(s["path"]) for s in manifest["data"]["train"]]
     return ModelCardData(
-        model_name=name, library_name="stancekit", pipeline_tag="text-classification", language="en",
+        model_name=name, library_name="stancekit", license=model_license(manifest), language="en",
         base_model=base if base and not Path(base).exists() else None,  # a local folder is no Hub id
         datasets=[NEWSMTSC] if any(f.suffix != ".parquet" for f in train_files) else None,
         metrics=["f1", "accuracy"], tags=TAGS + [manifest["kind"], manifest["task"]], eval_results=results or None)

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from stancekit.errors import ConfigError
 from stancekit.evaluation import evaluate_examples, score_labelled
-from stancekit.examples import (DATA_FORMATS, DataFormat, ExampleSet, detect_format, load_examples, read_newsmtsc, require_labels,
+from stancekit.examples import (DATA_FORMATS, DataFormat, ExampleSet, detect_format, load_examples, read_file, require_labels,
                                 split_names)
+from stancekit.extras import require_extra
 from stancekit.labels import TASK_LABELS, Task
 from stancekit.models.manifest import DEFAULT_BASE_MODEL, STANCE_SCHEMES, InputScheme
 from stancekit.models.manifest import KINDS as MODEL_KINDS
@@ -179,18 +180,17 @@ def fit(config: TrainConfig, train: ExampleSet, validation: ExampleSet, work: Pa
 def per_source_metrics(classifier: Predictor, validation: ExampleSet,
                        scored: LabelledPredictions) -> dict[str, Any]:
     """Metrics on the whole validation set (``scored``: its predictions) and, with several files, on each."""
-    from stancekit import gold_dataset
-
     result = {"validation": score_labelled(scored, per_actor=False)}
     for source in validation.sources if len(validation.sources) > 1 else []:
         file = Path(source.path)
-        examples = gold_dataset.read_examples(file) if file.suffix == ".parquet" else read_newsmtsc(file)
-        result[f"validation:{file.name}"] = evaluate_examples(classifier, examples, per_actor=False)
+        result[f"validation:{file.name}"] = evaluate_examples(classifier, read_file(file), per_actor=False)
     return result
 
 
 def train(config: TrainConfig) -> TrainResult:
     """Run the job: read data, fit, score on validation, then save weights + ``stancekit.json`` + model card."""
+    if config.model == "transformer":
+        require_extra("train")  # before reading anything: the baseline trains with the core alone
     if config.threads is not None:
         import torch
 

@@ -75,3 +75,45 @@ def test_a_dependency_never_imported_says_why():
              .splitlines() if re.match(r'\s+"[A-Za-z]', line)}
     silent = sorted(name for name in runtime - imported if "#" not in lines[name])
     assert silent == [], f"declared, never imported, and no comment saying why: {silent}"
+
+
+def module_level_imports(tree: ast.Module) -> list[tuple[str, int]]:
+    """Top-level modules imported when the file is imported (not inside a function; TYPE_CHECKING blocks skipped)."""
+    found = []
+    pending = list(tree.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            continue
+        if isinstance(node, (ast.If, ast.Try)):
+            pending += node.body + node.orelse + getattr(node, "finalbody", [])
+            pending += [n for handler in getattr(node, "handlers", []) for n in handler.body]
+        elif isinstance(node, ast.Import):
+            found += [(alias.name.split(".")[0], node.lineno) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append((node.module.split(".")[0], node.lineno))
+    return found
+
+
+def test_the_packages_of_an_extra_are_imported_only_where_needed():
+    """A module-level import of a package only an extra brings would break every command of the core
+    (pip install .): those imports belong inside the function that needs them, after require_extra()."""
+    distributions = packages_distributions()
+    runtime, everything = declared()
+    extra_only = everything - runtime
+    misplaced = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for module, line in module_level_imports(ast.parse(path.read_text(encoding="utf-8"))):
+            if module == "stancekit" or module in sys.stdlib_module_names:
+                continue
+            names = {normalize(d) for d in distributions.get(module, [module])}
+            if names & extra_only and not names & runtime:
+                misplaced.append(f"{path.relative_to(PACKAGE.parent)}:{line}: {module}")
+    assert misplaced == [], f"imported at module level but only an extra installs it: {misplaced}"
+
+
+def test_every_extra_is_known_to_require_extra():
+    from stancekit.extras import PURPOSE
+
+    project = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]
+    assert set(PURPOSE) == set(project["optional-dependencies"]) - {"all", "dev"}

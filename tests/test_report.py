@@ -231,7 +231,7 @@ def test_calibration_file_is_scored_with_the_tags_model(tmp_path, tagged):
     result = CliRunner().invoke(app, ["report", str(tagged), "-o", str(tmp_path / "r"), "--calibration",
                                       str(seed_gold), "--method", "acc"])
     assert result.exit_code == 0, result.output
-    from stancekit.gold_dataset import read_examples
+    from stancekit.gold.dataset import read_examples
 
     labelled = sum(s is not None for ex in read_examples(seed_gold / "train.parquet") for s in ex.stances)
     calibration = json.loads((tmp_path / "r" / "provenance.json").read_text())["estimation"]["calibration"]

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from stancekit.cli import app
 from stancekit.io import read_jsonl
-from stancekit.gold_dataset import load as load_gold
+from stancekit.gold.dataset import load as load_gold
 
 SEED_GOLD = Path(__file__).resolve().parent.parent / "datasets" / "seed-gold"
 runner = CliRunner()
@@ -34,7 +34,9 @@ def test_parse_agreement_and_build_from_the_seed_export(seed_actors_path, tmp_pa
     assert (len(gold["train"]), len(gold["validation"]), len(gold["test"])) == (53, 0, 0)
     # one annotator: the gold stance of each mention is their label ("unclear" -> None)
     said = Counter(r["label"] for r in records if r["kind"] == "stance")
-    gold_stances = Counter(m["stance"] for row in gold["train"] for m in row["mentions"])
+    names = gold["train"].features["mentions"].feature["stance"].names  # ClassLabel: indices stored
+    gold_stances = Counter(None if m["stance"] is None else names[m["stance"]]
+                           for row in gold["train"] for m in row["mentions"])
     assert gold_stances == Counter({(None if k == "unclear" else k): v for k, v in said.items()})
     manifest = json.loads((tmp_path / "datasets" / "seed" / "stancekit-dataset.json").read_text(encoding="utf-8"))
     assert manifest["splits"] == ["train"] and manifest["counts"]["train"]["mentions"] == 151

@@ -10,7 +10,7 @@ import pytest
 
 from stancekit.actors import ActorDictionary
 from stancekit.annotation.agreement import agreement
-from stancekit.annotation.gold import gold_records
+from stancekit.gold.voting import gold_records
 from stancekit.errors import InputError
 from stancekit.io import read_jsonl
 from stancekit.studio.parse import parse_export

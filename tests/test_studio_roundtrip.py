@@ -8,12 +8,13 @@ import secrets
 from pathlib import Path
 
 import pytest
+from datasets import ClassLabel
 
 from stancekit.annotation.agreement import agreement
 from stancekit.io import read_jsonl
 from stancekit.studio.adjudicate import AdjudicateConfig, adjudicate, adjudication_title
-from stancekit.gold_dataset import load as load_gold
-from stancekit.studio.dataset import DatasetBuildConfig, build_dataset
+from stancekit.gold.dataset import load as load_gold
+from stancekit.gold.build import DatasetBuildConfig, build_dataset
 from stancekit.studio.pull import PullConfig, pull
 from stancekit.studio.push import PushConfig, push
 from stancekit.studio.tasks import task_key
@@ -166,9 +167,14 @@ def test_round_trip(studio, annotator_tokens, coverage, seed_actors_path, tmp_pa
     summary = build_dataset(DatasetBuildConfig(annotations_dir=out, adjudication_dir=adj_out,
                                                output=tmp_path / "datasets" / "rt", validation=0.0, test=0.5))
     gold = load_gold(summary.out_dir)
+    stance, sentiment = gold["train"].features["mentions"].feature["stance"], gold["train"].features["sentiment"]
+
+    def name(label: ClassLabel, index: int | None) -> str | None:  # labels are ClassLabel indices; null: no label
+        return None if index is None else label.int2str(index)
+
     everything = sorted((row for split in gold.values() for row in split), key=lambda r: r["task_key"])
-    got = {r["task_key"]: ([(m["actor"], m["start"], m["end"], m["stance"]) for m in r["mentions"]], r["sentiment"],
-                           json.loads(r["meta"])["gold"]) for r in everything}
+    got = {r["task_key"]: ([(m["actor"], m["start"], m["end"], name(stance, m["stance"])) for m in r["mentions"]],
+                           name(sentiment, r["sentiment"]), json.loads(r["meta"])["gold"]) for r in everything}
     assert got == {
         K1: ([("russia", 0, 6, "favor"), ("nagorno-karabakh", 28, 36, "neutral")], "positive", "majority of 2"),
         K2: ([("azerbaijan", 0, 10, "against"), ("armenia", 19, 27, "neutral"), ("armenia", 38, 45, "neutral")],

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from stancekit.annotation.gold import TaskAnswers, collect, disputes
+from stancekit.gold.voting import TaskAnswers, collect, disputes
 
 
 def disputed_tasks(tasks: list[dict[str, Any]], records: list[dict[str, Any]], *, policy: str = "all"
                    ) -> list[TaskAnswers]:
-    """The answers to every task whose annotators disagree under ``policy`` (see stancekit.annotation.gold)."""
+    """The answers to every task whose annotators disagree under ``policy`` (see stancekit.gold.voting)."""
     return [entry for entry in collect(tasks, records).values() if disputes(entry, policy=policy)]
 
 

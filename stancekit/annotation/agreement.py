@@ -9,14 +9,18 @@ category like any other here.
 
 from __future__ import annotations
 
+import csv
 import itertools
 import statistics
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from stancekit.extras import require_extra
+from stancekit.gold.voting import majority
+from stancekit.io import atomic_write
 from stancekit.options import OUTPUT_FILE, check_fields, option
 from stancekit.paths import PathRule
 
@@ -41,14 +45,6 @@ def units(records: Iterable[dict[str, Any]]) -> dict[str, dict[Unit, dict[str, s
     return found
 
 
-def majority(votes: Iterable[str]) -> str | None:
-    """The label with more votes than any other, or None on a tie."""
-    ranked = Counter(votes).most_common()
-    if not ranked or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
-        return None
-    return ranked[0][0]
-
-
 def krippendorff_alpha(table: dict[Unit, dict[str, str]]) -> float | None:
     """Nominal alpha over units with at least two answers; None when undefined (one label only, no pairs)."""
     annotators = sorted({a for answers in table.values() for a in answers})
@@ -69,14 +65,16 @@ def krippendorff_alpha(table: dict[Unit, dict[str, str]]) -> float | None:
 
 
 def cohen_kappa(pairs: list[tuple[str, str]]) -> float | None:
-    """Cohen's kappa of two annotators' labels; None when chance agreement is total (or no pairs)."""
+    """Cohen's kappa of two annotators' labels (``sklearn.metrics.cohen_kappa_score``); None when it is
+    undefined: no pairs, or chance agreement is total (both gave one and the same label throughout)."""
     if not pairs:
         return None
-    n = len(pairs)
-    observed = sum(a == b for a, b in pairs) / n
-    left, right = Counter(a for a, _ in pairs), Counter(b for _, b in pairs)
-    expected = sum(left[label] * right[label] for label in left) / (n * n)
-    return None if expected == 1 else (observed - expected) / (1 - expected)
+    from sklearn.metrics import cohen_kappa_score
+
+    left, right = zip(*pairs)
+    if len(set(left) | set(right)) < 2:  # one label in use: chance agreement is total
+        return None
+    return float(cohen_kappa_score(left, right))
 
 
 def pairwise_kappa(table: dict[Unit, dict[str, str]]) -> list[dict[str, Any]]:
@@ -105,9 +103,56 @@ class AgreementReport:
         return {"alpha": self.alpha, "units": self.units, "kappa": self.kappa, "annotators": self.annotators,
                 "warnings": self.warnings, "alpha_threshold": ALPHA_WARNING}
 
+    def tables(self) -> dict[str, list[dict[str, Any]]]:
+        """The report as flat tables (file stem -> rows), for CSV and data frames: alpha per task, Cohen's kappa
+        per pair, per-annotator figures, the model's answers kept or matched, and each annotator's labels
+        against the majority (one row a cell). Undefined figures are None."""
+        tables: dict[str, list[dict[str, Any]]] = {
+            "alpha": [{"task": kind, "alpha": self.alpha[kind], "units": self.units[kind],
+                       "threshold": ALPHA_WARNING} for kind in self.alpha],
+            "pairwise_kappa": [{"task": kind, "annotator_a": row["annotators"][0], "annotator_b": row["annotators"][1],
+                                "units": row["units"], "agreed": row["agreed"], "kappa": row["kappa"]}
+                               for kind, rows in self.kappa.items() for row in rows],
+            "annotators": [{"annotator": who, **{k: s[k] for k in PER_ANNOTATOR}}
+                           for who, s in sorted(self.annotators.items())],
+            "model_answers": [{"annotator": who, "task": kind, **counts}
+                              for who, s in sorted(self.annotators.items()) for kind, counts in sorted(s["model"].items())],
+            "confusion": [{"annotator": who, "task": kind, "label": said, "majority": top, "count": n}
+                          for who, s in sorted(self.annotators.items()) for kind, rows in sorted(s["confusion"].items())
+                          for said, row in sorted(rows.items()) for top, n in sorted(row.items())],
+        }
+        return tables
+
+
+PER_ANNOTATOR = ("tasks", "skipped", "stance", "sentiment", "unclear", "added_spans", "deleted_spans", "seconds_total",
+                 "seconds_median")
+CSV_COLUMNS = {  # a table without rows still gets its header
+    "alpha": ("task", "alpha", "units", "threshold"),
+    "pairwise_kappa": ("task", "annotator_a", "annotator_b", "units", "agreed", "kappa"),
+    "annotators": ("annotator", *PER_ANNOTATOR),
+    "model_answers": ("annotator", "task", "shown", "kept", "hidden", "matched", "kept_share", "matched_share"),
+    "confusion": ("annotator", "task", "label", "majority", "count"),
+}
+
+
+def write_csv(report: AgreementReport, folder: str | Path) -> list[Path]:
+    """Write each of the report's tables as ``<folder>/<table>.csv`` (atomically, one file at a time); an
+    undefined figure is an empty cell. Returns the files written."""
+    folder = Path(folder)
+    written = []
+    for name, rows in report.tables().items():
+        path = folder / f"{name}.csv"
+        with atomic_write(path) as handle:
+            writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS[name], lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+        written.append(path)
+    return written
+
 
 def agreement(records: list[dict[str, Any]]) -> AgreementReport:
     """Agreement for stance and sentiment, per-annotator counts, time and confusion against the majority."""
+    require_extra("studio")  # Krippendorff's alpha
     report = AgreementReport()
     tables = units(records)
     for kind, table in tables.items():
@@ -196,6 +241,9 @@ class AgreementConfig:
                                argument=True, metavar="FILE",
                                path=PathRule("file", "annotation records (annotations.jsonl)", stream=True))
     output: Path | None = OUTPUT_FILE(None)
+    tables: Path | None = option(None, help="Also write the report's tables as CSV files into this folder.",
+                                 flags=("--csv",), metavar="DIR",
+                                 path=PathRule("output-folder", "a folder for the agreement tables"))
 
     def __post_init__(self) -> None:
         check_fields(self)

@@ -27,17 +27,20 @@ def _share(part: int, whole: int) -> str:
 def agreement(config: AgreementConfig, as_json: Annotated[bool, shared_option(JSON)] = False) -> None:
     """Krippendorff's alpha, pairwise Cohen's kappa and per-annotator figures for stance and sentiment.
 
-    -o/--output also writes the report as JSON to a file.
+    -o/--output also writes the report as JSON to a file; --csv writes its tables as CSV files into a folder.
     """
     from rich.console import Console
     from rich.table import Table
 
     from stancekit.annotation.agreement import agreement as compute_agreement
+    from stancekit.annotation.agreement import write_csv
 
     report = compute_agreement(list(read_jsonl(config.annotations)))
     if config.output is not None:
         with atomic_write(config.output) as handle:
             json.dump(report.to_dict(), handle, indent=2)
+    if config.tables is not None:
+        write_csv(report, config.tables)
     if as_json:
         print(json.dumps(report.to_dict(), indent=2))
         return

@@ -19,7 +19,7 @@ def build(config: DatasetBuildConfig) -> None:
 
     The dataset is named after its -o/--output folder (e.g. datasets/nk-2020).
     """
-    from stancekit.studio.dataset import build_dataset
+    from stancekit.gold.build import build_dataset
 
     summary = build_dataset(config)
     counts = ", ".join(f"{s}: {c['sentences']} sentences / {c['documents']} docs" for s, c in summary.counts.items())

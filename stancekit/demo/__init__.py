@@ -162,6 +162,6 @@ def find_newsmtsc() -> Path | None:
 
 def find_gold_datasets(root: Path) -> list[Path]:
     """The gold dataset folders under ``root`` (e.g. ``datasets/seed-gold``)."""
-    from stancekit import gold_dataset
+    from stancekit.gold.dataset import find
 
-    return gold_dataset.find(root) if root.is_dir() else []
+    return find(root) if root.is_dir() else []

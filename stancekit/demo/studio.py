@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from stancekit.errors import ConfigError, StanceKitError
+from stancekit.errors import ConfigError, MissingExtraError, StanceKitError
+from stancekit.extras import require_extra
 from stancekit.studio.connection import TOKEN_ENV, studio_token, studio_url
 
 STUDIO_DATA_DIR = Path(".studio")
@@ -38,6 +39,12 @@ def push_seed(*, inputs: list[Path], actors: Path, mode: str, url: str, project:
 
     if mode == "off":
         return StudioOutcome(note="skipped (--studio off)")
+    try:
+        require_extra("studio")
+    except MissingExtraError as err:
+        if mode == "start":
+            raise
+        return StudioOutcome(note=f"skipped: {err}")
     url = studio_url(url)
     parsed = urlparse(url)
     token = studio_token()

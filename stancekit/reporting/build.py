@@ -165,9 +165,9 @@ def resolve_calibration(config: ReportConfig, sources: list[TagSource], model_di
               "moved; pass --model DIR (and, best, --calibration with labelled mentions of this coverage)", warnings)
         return None, "cc"
     calibration = heldout_calibration(model_dir)
-    if calibration is None:
-        _warn(f"shares are NOT corrected for the classifier's errors: {model_dir} has no held-out predictions "
-              "(trained by an older stancekit); retrain it, or pass --calibration with labelled mentions", warnings)
+    if isinstance(calibration, str):
+        _warn(f"shares are NOT corrected for the classifier's errors: {model_dir} {calibration}; retrain it on more "
+              "data, or pass --calibration with labelled mentions", warnings)
         return None, "cc"
     return calibration, config.method
 

@@ -95,13 +95,15 @@ def _finish(items: LabelledPredictions, *, source: str, description: str, paths:
                        training_prior(manifest))
 
 
-def heldout_calibration(model_dir: Path) -> Calibration | None:
-    """The model folder's own held-out predictions, or None when the folder has none (an older stancekit)."""
+def heldout_calibration(model_dir: Path) -> Calibration | str:
+    """The model folder's own held-out predictions, or why they cannot serve (none: an older stancekit; too few)."""
     manifest = Manifest.read(model_dir)
     path = model_dir / HELDOUT_FILE
     if not manifest.heldout or not path.is_file():
-        return None
+        return "has no held-out predictions (trained by an older stancekit)"
     items = LabelledPredictions.read(path, manifest.labels)
+    if len(items) < MIN_CALIBRATION:
+        return f"has only {len(items)} held-out labelled mentions (at least {MIN_CALIBRATION} are needed)"
     split = manifest.heldout.get("split", "validation")
     return _finish(items, source="heldout", paths=[str(path)], manifest=manifest,
                    description=f"the model's own held-out {split} split ({len(items)} labelled mentions in "

@@ -29,6 +29,7 @@ from typing import Any
 
 from stancekit.actors import ActorDictionary
 from stancekit.errors import ConfigError, StanceKitError
+from stancekit.extras import require_extra
 from stancekit.io import invalid_unicode
 from stancekit.models.manifest import MANIFEST
 from stancekit.models.runtime import set_threads
@@ -294,6 +295,7 @@ async def _json_body(request: Any, limit: int) -> dict[str, Any]:
 
 def build_app(backend: Backend):
     """The Starlette application answering Label Studio."""
+    require_extra("serve")
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
     from starlette.exceptions import HTTPException
@@ -358,6 +360,7 @@ def build_app(backend: Backend):
 
 def serve(config: ServeConfig) -> None:
     """Load the models once and answer Label Studio until stopped (Ctrl-C)."""
+    require_extra("serve")
     import uvicorn
 
     set_threads(config.threads)  # before the models load: ONNX Runtime sessions take their threads then

@@ -127,7 +127,7 @@ def run(job: RetrainJob) -> dict[str, Any]:
 
 def _run_locked(job: RetrainJob) -> dict[str, Any]:
     from stancekit.studio.client import StudioClient
-    from stancekit.studio.dataset import DatasetBuildConfig, build_dataset
+    from stancekit.gold.build import DatasetBuildConfig, build_dataset
     from stancekit.studio.pull import PullConfig, pull
     from stancekit.studio.pulled import slug
 

@@ -2,7 +2,7 @@
 
 The review project has the same labeling config plus a panel listing each annotator's answers;
 tasks are pre-filled with the majority where there is one. The adjudicator's answer wins in the
-gold set (see stancekit.annotation.gold); which tasks are disputed is decided in
+gold set (see stancekit.gold.voting); which tasks are disputed is decided in
 stancekit.annotation.adjudication.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from stancekit.actors import ActorDictionary
 from stancekit.annotation.adjudication import answers_text, disputed_tasks
-from stancekit.annotation.gold import TaskAnswers, resolve
+from stancekit.gold.voting import TaskAnswers, resolve
 from stancekit.io import read_jsonl
 from stancekit.records import Mention
 from stancekit.studio.client import StudioClient

@@ -10,6 +10,15 @@ token) is exchanged by the SDK for an access token that Label Studio lets live 5
 refreshes it when its ``exp`` has passed; when the server refuses it anyway (HTTP 401, e.g. clocks
 apart), the call is retried once after a refresh.
 
+Transient failures (HTTP 502/503/504 from a proxy or a restarting server, a connection reset or dropped
+mid-answer) are retried with exponential backoff and jitter (tenacity), ATTEMPTS tries in all, each retry
+noted on stderr. Not retried: a refused connection (no server there: said at once) and a timeout (the
+server may still be busy with the request).
+Calls that create something are retried only where a retry cannot create it twice: a task import first
+asks which of its task keys the failed attempt already created and imports only the others; a project
+is looked up by title before it is created again. Prediction imports, ML backend connections and
+training requests are not retried (a retry could duplicate them; re-running the command is safe).
+
 Hand-written, because label-studio-sdk 2.1 lacks them: validating a labeling config without a
 project (``POST /api/projects/validate``; the SDK only validates a project's own config), and the
 tests' label stream (``GET /api/projects/<id>/next``, in tests/studio_helpers.py).
@@ -21,12 +30,14 @@ the CLI modules that import it stay light.
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from stancekit.errors import StanceKitError
+from stancekit.extras import require_extra
 from stancekit.studio.connection import TOKEN_ENV, studio_token, studio_url
 
 if TYPE_CHECKING:
@@ -35,7 +46,11 @@ if TYPE_CHECKING:
 
 INSTALL_HINT = "start one with `stancekit studio start` or pass --url"
 SAMPLINGS = ("Sequential sampling", "Uniform sampling", "Uncertainty sampling")
+TRANSIENT_STATUS = frozenset({502, 503, 504})  # a proxy or gateway without its server, a server restarting
+ATTEMPTS = 5  # tries of a call that fails transiently (backoff 0.5, 1, 2, 4 s, with jitter: about 8 s in all)
+BACKOFF_SECONDS = 0.5
 T = TypeVar("T")
+Recover = Callable[[], "T | None"]  # before a retry: the result if the failed attempt did the work after all
 
 
 class StudioError(StanceKitError):
@@ -54,6 +69,7 @@ class StudioClient:
     """
 
     def __init__(self, url: str | None = None, token: str | None = None, *, timeout: float = 120.0):
+        require_extra("studio")
         import httpx
 
         # LabelStudioBase, the generated client that label_studio_sdk.LabelStudio extends: the same calls, without
@@ -70,9 +86,11 @@ class StudioClient:
         self._last_request = "a request"
         self._api_error, self._timeout_error, self._transport_error = (ApiError, httpx.TimeoutException,
                                                                        httpx.TransportError)
+        self._refused_connection = httpx.ConnectError
+        self.retries = 0  # transient failures retried (for the tests and the benchmark)
         self._http = httpx.Client(timeout=timeout, event_hooks={"request": [self._count]})
-        # max_retries=0: an import retried after a 5xx or a dropped connection could create its tasks twice;
-        # push and pull resume instead (they find what is already there).
+        # max_retries=0: the SDK would repeat any call, an import too (its tasks created twice); _run retries only
+        # what is safe to repeat.
         self.sdk: LabelStudioBase = self._run(lambda: LabelStudioBase(base_url=self.url, api_key=self._token,
                                                                      httpx_client=self._http, max_retries=0))
 
@@ -89,13 +107,14 @@ class StudioClient:
         self.requests += 1
         self._last_request = f"{request.method} {request.url.path}"
 
-    # -- the one place calls are made: errors mapped, a refused access token refreshed once --------------
-    def _run(self, call: Callable[[], T], *, retried: bool = False) -> T:
+    # -- the one place calls are made: transient failures retried, errors mapped, a refused access token
+    # -- refreshed once ------------------------------------------------------------------------------------
+    def _run(self, call: Callable[[], T], *, retry: bool | Recover = True) -> T:
+        """Make ``call``; ``retry``: True (safe to repeat), False (never repeated), or a function that, before
+        a retry, returns the result if the failed attempt did the work after all (None: try again)."""
         try:
-            return call()
+            return self._retrying(call, retry) if retry is not False else self._refreshing(call)
         except self._api_error as exc:
-            if exc.status_code == 401 and not retried and self._refresh_access_token():
-                return self._run(call, retried=True)
             if exc.status_code == 404 or (exc.status_code or 0) < 400:  # no such API, or an answer not its JSON
                 self._require_label_studio()
             raise self._refused(exc) from None
@@ -123,6 +142,48 @@ class StudioClient:
             raise StudioError(f"{self.url} is not a Label Studio: {failed} did not answer as Label Studio's API and "
                               f"GET /api/version has no Label Studio release; check --url / $LABEL_STUDIO_URL "
                               "(the server's base address, e.g. http://127.0.0.1:8080)") from None
+
+    def _refreshing(self, call: Callable[[], T]) -> T:
+        """``call``, made again once after refreshing an access token the server refused (HTTP 401)."""
+        try:
+            return call()
+        except self._api_error as exc:
+            if exc.status_code == 401 and self._refresh_access_token():
+                return call()
+            raise
+
+    def _transient(self, exc: BaseException) -> bool:
+        if isinstance(exc, self._api_error):
+            return exc.status_code in TRANSIENT_STATUS
+        return isinstance(exc, self._transport_error) and not isinstance(
+            exc, (self._timeout_error, self._refused_connection))  # no server at all: say so at once
+
+    def _retrying(self, call: Callable[[], T], retry: bool | Recover) -> T:
+        import tenacity
+
+        recover = retry if callable(retry) else None
+        attempts = 0
+
+        def attempt() -> T:
+            nonlocal attempts
+            attempts += 1
+            if attempts > 1 and recover is not None:
+                done = recover()
+                if done is not None:
+                    return done
+            return self._refreshing(call)
+
+        def note(state: tenacity.RetryCallState) -> None:
+            self.retries += 1
+            exc = state.outcome.exception() if state.outcome else None
+            what = f"HTTP {exc.status_code}" if isinstance(exc, self._api_error) else type(exc).__name__
+            print(f"note: Label Studio at {self.url}: {self._last_request} failed ({what}); retrying in "
+                  f"{state.upcoming_sleep:.1f} s (attempt {state.attempt_number + 1} of {ATTEMPTS})", file=sys.stderr)
+
+        backoff = (tenacity.wait_exponential(multiplier=BACKOFF_SECONDS, max=8.0)
+                   + tenacity.wait_random(0, BACKOFF_SECONDS))
+        return tenacity.Retrying(retry=tenacity.retry_if_exception(self._transient), wait=backoff,
+                                 stop=tenacity.stop_after_attempt(ATTEMPTS), before_sleep=note, reraise=True)(attempt)
 
     def _refresh_access_token(self) -> bool:
         """Exchange the personal access token for a fresh access token; False for a legacy token."""
@@ -167,23 +228,23 @@ class StudioClient:
     # -- projects ------------------------------------------------------------------------
     def find_project(self, title: str) -> dict[str, Any] | None:
         """The project with exactly this title (the first one, if several), or None."""
+        return self._run(lambda: self._project_titled(title))
 
-        def first_match() -> Any:
-            projects = self.sdk.projects.list(title=title, page_size=100)  # the first page; a 404 here: no API
-            try:
-                for project in projects:  # further pages on demand
-                    if project.title == title:
-                        return project
-            except self._api_error as exc:
-                if exc.status_code != 404:  # 404: past the last page
-                    raise
-            return None
-
-        found = self._run(first_match)
-        return _plain(found) if found is not None else None
+    def _project_titled(self, title: str) -> dict[str, Any] | None:
+        projects = self.sdk.projects.list(title=title, page_size=100)  # the first page; a 404 here: no API
+        try:
+            for project in projects:  # further pages on demand
+                if project.title == title:
+                    return _plain(project)
+        except self._api_error as exc:
+            if exc.status_code != 404:  # 404: past the last page
+                raise
+        return None
 
     def create_project(self, settings: dict[str, Any]) -> dict[str, Any]:
-        return self._run(lambda: _plain(self.sdk.projects.create(**settings)))
+        """Create a project; a retry first looks for the one a failed attempt may have created."""
+        return self._run(lambda: _plain(self.sdk.projects.create(**settings)),
+                         retry=lambda: self._project_titled(settings["title"]) if settings.get("title") else None)
 
     def update_project(self, project_id: int, settings: dict[str, Any]) -> dict[str, Any]:
         return self._run(lambda: _plain(self.sdk.projects.update(project_id, **settings)))
@@ -211,23 +272,33 @@ class StudioClient:
                    ) -> Iterator[dict[str, Any]]:
         """Every task of a project as {"id", "data"}, page by page (``query``: a Data Manager filter)."""
         encoded = json.dumps(query) if query is not None else None
-
-        def one_page(page: int) -> list[dict[str, Any]]:
-            try:
-                pager = self.sdk.tasks.list(project=project_id, page=page, page_size=page_size, fields="task_only",
-                                            include="id,data", query=encoded)
-            except self._api_error as exc:
-                if page > 1 and exc.status_code == 404:  # past the last page
-                    return []
-                raise
-            return [{"id": t.id, "data": t.data} for t in pager.items or []]
-
         page = 1
         while True:
-            tasks = self._run(lambda: one_page(page))
+            tasks = self._run(lambda: self._task_page(project_id, page, page_size, encoded))
             yield from tasks
             if len(tasks) < page_size:
                 return
+            page += 1
+
+    def _task_page(self, project_id: int, page: int, page_size: int, query: str | None) -> list[dict[str, Any]]:
+        try:
+            pager = self.sdk.tasks.list(project=project_id, page=page, page_size=page_size, fields="task_only",
+                                        include="id,data", query=query)
+        except self._api_error as exc:
+            if page > 1 and exc.status_code == 404:  # past the last page
+                return []
+            raise
+        return [{"id": t.id, "data": t.data} for t in pager.items or []]
+
+    def _task_keys(self, project_id: int, page_size: int = 1000) -> set[str]:
+        """Every task key in the project (one attempt: for use inside a retried call)."""
+        keys: set[str] = set()
+        page = 1
+        while True:
+            tasks = self._task_page(project_id, page, page_size, None)
+            keys |= {t["data"]["task_key"] for t in tasks if "task_key" in (t["data"] or {})}
+            if len(tasks) < page_size:
+                return keys
             page += 1
 
     def iter_unannotated_tasks(self, project_id: int) -> Iterator[dict[str, Any]]:
@@ -238,14 +309,33 @@ class StudioClient:
         return self.iter_tasks(project_id, query=query)
 
     def import_predictions(self, project_id: int, predictions: list[dict[str, Any]]) -> int:
-        """Attach predictions ({"task", "result", "score", "model_version"}) to existing tasks in one request."""
-        body = self._run(lambda: self.sdk.projects.import_predictions(project_id, request=predictions))
+        """Attach predictions ({"task", "result", "score", "model_version"}) to existing tasks in one request (never
+        retried: a retry could attach a prediction twice)."""
+        body = self._run(lambda: self.sdk.projects.import_predictions(project_id, request=predictions), retry=False)
         return int(body.created or 0)
 
     def import_tasks(self, project_id: int, tasks: list[dict[str, Any]]) -> int:
-        """Import tasks (with their predictions) in one request; returns how many were created."""
-        body = self._run(lambda: self.sdk.projects.import_tasks(project_id, request=tasks))
-        return int(body.task_count or 0)
+        """Import tasks (with their predictions) in one request; returns how many were created.
+
+        Each task's ``data.task_key`` makes a retry safe: after a transient failure (the server may have
+        imported the batch before the answer was lost) the tasks whose keys are now in the project count as
+        created and only the others are imported again. A batch with a task without a key is not retried.
+        """
+        pending, created = list(tasks), 0
+
+        def import_pending() -> int:
+            return created + int(self.sdk.projects.import_tasks(project_id, request=pending).task_count or 0)
+
+        def recover() -> int | None:
+            nonlocal pending, created
+            present = self._task_keys(project_id)
+            left = [t for t in pending if t["data"]["task_key"] not in present]
+            created += len(pending) - len(left)
+            pending = left
+            return created if not pending else None
+
+        keyed = all("task_key" in (t.get("data") or {}) for t in tasks)
+        return self._run(import_pending, retry=recover if keyed else False)
 
     # -- export --------------------------------------------------------------------------
     def export_snapshot(self, project_id: int, dest: Path, *, poll_seconds: float = 1.0, timeout: float = 3600.0,
@@ -304,14 +394,15 @@ class StudioClient:
         auth = ({"auth_method": "BASIC_AUTH", "basic_auth_user": basic_auth[0], "basic_auth_pass": basic_auth[1]}
                 if basic_auth else {})
         return self._run(lambda: _plain(self.sdk.ml.create(project=project_id, url=url, title=title,
-                                                           is_interactive=interactive, timeout=timeout, **auth)))
+                                                           is_interactive=interactive, timeout=timeout, **auth)),
+                         retry=False)  # a retry could connect it twice
 
     def list_ml_backends(self, project_id: int) -> list[dict[str, Any]]:
         return self._run(lambda: [_plain(b) for b in self.sdk.ml.list(project=project_id)])
 
     def train_ml_backend(self, backend_id: int) -> None:
         """Ask the model server to train on the project's annotations (it answers at once, trains on its side)."""
-        self._run(lambda: self.sdk.ml.train(backend_id))
+        self._run(lambda: self.sdk.ml.train(backend_id), retry=False)  # a retry could start a second training
 
     def retrieve_predictions(self, project_id: int, task_ids: list[int]) -> None:
         """Have the connected model servers predict these tasks (the Data Manager action)."""

@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 from importlib import resources
 from xml.sax.saxutils import quoteattr
 
-from markdown_it import MarkdownIt
-
 from stancekit.actors import ActorDictionary
 from stancekit.errors import ConfigError
+from stancekit.extras import require_extra
 from stancekit.labels import LabelScheme
 
 # package data: stancekit/templates/ links to annotate/, where the config and the guidelines are edited
@@ -91,6 +90,9 @@ class LabelingConfig:
 
     def instructions(self) -> str:
         """The guidelines as HTML, for the project's instructions page."""
+        require_extra("studio")
+        from markdown_it import MarkdownIt
+
         return MarkdownIt("commonmark").enable("table").render(template(GUIDELINES_NAME))
 
 

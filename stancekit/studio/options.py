@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stancekit.annotation.gold import POLICIES, Policy
+from stancekit.gold.dataset import EXPORT_FORMATS, ExportFormat
+from stancekit.gold.voting import POLICIES, Policy
 from stancekit.errors import ConfigError
 from stancekit.labels import LabelScheme
 from stancekit.options import (ACTORS, INPUTS, MODEL, OUTPUT_DIR, PROJECT, SENTIMENT_MODEL, SKIP_BAD, Range,
@@ -127,6 +128,9 @@ class DatasetBuildConfig:
                                range=Range(min=0, below=1))
     test: float = option(0.1, help="Share of sentences for test (whole documents).", range=Range(min=0, below=1))
     seed: int = option(13, help="Seed of the document order used for splitting.")
+    formats: list[ExportFormat] = option(["parquet"], help="Formats to write the splits in (repeat the option): "
+                                         "parquet, jsonl, csv; Parquet is always written.", flags=("--format",),
+                                         metavar="FORMAT")
     name: str = ""  # the dataset's name in its card and manifest (default: the output folder's name)
     scheme: LabelScheme = field(default_factory=LabelScheme)
 
@@ -137,6 +141,10 @@ class DatasetBuildConfig:
             raise ConfigError(f"dataset name must be a plain folder name, found {self.name!r}")
         for folder in filter(None, (self.annotations_dir, self.adjudication_dir)):
             require_pulled(folder)
+        self.formats = list(dict.fromkeys(("parquet", *self.formats)))
+        unknown = [f for f in self.formats if f not in EXPORT_FORMATS]
+        if unknown:
+            raise ConfigError(f"--format must be one of {', '.join(EXPORT_FORMATS)}, found {', '.join(unknown)}")
         if self.validation + self.test >= 1:
             raise ConfigError(f"validation and test shares must leave room for train, found {self.validation} and "
                               f"{self.test}")

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stancekit.errors import ConfigError
+from stancekit.extras import require_extra
 from stancekit.io import atomic_write
 from stancekit.options import STUDIO_DATA, Range, check_fields, option
 from stancekit.studio.client import StudioError
@@ -132,6 +133,7 @@ def server_env(config: ServerConfig) -> dict[str, str]:
 
 def is_healthy(url: str, timeout: float = 2.0) -> bool:
     """True when ``GET /health`` answers ``UP``."""
+    require_extra("studio")
     import httpx  # here, not at the top: the CLI imports this module
 
     try:

@@ -24,6 +24,7 @@ from typing import Any, Literal, get_args
 
 from stancekit.actors import ActorDictionary, DictionaryMatcher
 from stancekit.errors import ConfigError, InputError, OutputError
+from stancekit.extras import require_extra
 from stancekit.io import atomic_write, file_sha256, lock_path, output_errors, output_lock
 from stancekit.models.options import InferenceOptions
 from stancekit.models.runtime import describe, output_runtime, set_threads
@@ -54,7 +55,9 @@ class TagConfig:
     inference: InferenceOptions = nested(InferenceOptions)
     chunk_documents: int = option(200, help="Documents per output chunk (the unit of resuming).", range=Range(min=1))
     threads: int | None = THREADS(None)
-    engine: EngineName = option("local", help="local, or ray (Ray Data; needs `pip install 'stancekit[ray]'`).")
+    engine: EngineName = option("local", help="local, or ray (Ray Data; needs the ray extra, from the "
+                                "stancekit checkout: pip install '.[ray]', or a wheel built there: "
+                                "pip install 'dist/stancekit-VERSION-py3-none-any.whl[ray]').")
     ray_actors: int = option(2, help="Model-holding Ray actors (one per GPU on a GPU cluster).", range=Range(min=1))
     ray_address: str | None = option(None, help="Ray cluster address (default: start a local one).")
     progress: bool = option(True, help="Show a progress bar on stderr.", flags=("--progress/--no-progress",))
@@ -230,6 +233,8 @@ def tag(config: TagConfig, *, on_bad: Callable[[InputError], None] | None = None
     A second run writing the same output fails at once (OutputError) while this one holds
     the output's lock.
     """
+    if config.engine == "ray":
+        require_extra("ray")  # before the lock, the work folder and the models
     with output_lock(config.output):
         try:
             return _tag(config, on_bad=on_bad)

@@ -7,7 +7,7 @@ ordering, chunk files and resuming stay in the driver, so the records are the sa
 local engine's. On a cluster, start Ray there and pass ``--ray-address``; actors ask for a
 GPU each when the cluster has GPUs and the device is ``auto`` or ``cuda``.
 
-Ray is an optional extra: ``pip install 'stancekit[ray]'``.
+Ray is the optional extra ``ray`` (``pip install '.[ray]'`` in the checkout).
 """
 
 from __future__ import annotations
@@ -18,19 +18,15 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from stancekit.errors import ConfigError
+from stancekit.extras import require_extra
 from stancekit.models.options import InferenceOptions
 from stancekit.tagging.batch import Batch
 
-INSTALL_HINT = "Ray is not installed; install the extra with: pip install 'stancekit[ray]'"
-
-
 def _import_ray() -> Any:
-    try:
-        import ray
-        import ray.data  # noqa: F401
-    except ImportError:
-        raise ConfigError(INSTALL_HINT) from None
+    require_extra("ray")
+    import ray
+    import ray.data  # noqa: F401
+
     return ray
 
 

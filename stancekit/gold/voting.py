@@ -13,12 +13,11 @@ A task is *disputed* when its annotators disagree on a span, a stance or the sen
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
-from stancekit.annotation.agreement import majority
 from stancekit.annotation.origins import Span
 from stancekit.errors import ConfigError
 from stancekit.labels import STANCE_ANNOTATOR_ONLY
@@ -39,6 +38,14 @@ class TaskAnswers:
     @property
     def annotators(self) -> list[str]:
         return sorted(self.sentiment)
+
+
+def majority(votes: Iterable[str]) -> str | None:
+    """The label with more votes than any other, or None on a tie."""
+    ranked = Counter(votes).most_common()
+    if not ranked or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
+        return None
+    return ranked[0][0]
 
 
 def collect(tasks: Iterable[dict[str, Any]], records: Iterable[dict[str, Any]]) -> dict[str, TaskAnswers]:

@@ -1,4 +1,4 @@
-"""``stancekit dataset build``: pulled annotations -> gold labels -> a gold dataset (:mod:`stancekit.gold_dataset`).
+"""``stancekit dataset build``: pulled annotations -> gold labels -> a gold dataset (:mod:`stancekit.gold.dataset`).
 
 Gold labels are decided by majority (adjudicated answers win); sentences are split into
 train/validation/test by document, so that no document spans two splits.
@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stancekit import gold_dataset
 from stancekit.annotation.agreement import agreement
-from stancekit.annotation.gold import gold_records
 from stancekit.errors import ConfigError
-from stancekit.gold_dataset import SPLITS
+from stancekit.gold import dataset
+from stancekit.gold.dataset import SPLITS
+from stancekit.gold.voting import gold_records
 from stancekit.io import read_jsonl
 from stancekit.studio.options import DatasetBuildConfig
 from stancekit.studio.pulled import ANNOTATIONS_FILE, TASKS_FILE
@@ -77,8 +77,8 @@ def build_dataset(config: DatasetBuildConfig) -> DatasetSummary:
     manifest = {
         "name": config.name,
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "source": {"annotations": str(config.annotations_dir),
-                   "adjudication": str(config.adjudication_dir) if config.adjudication_dir else None,
+        "source": {"annotations": dataset.portable(config.annotations_dir, config.out_dir),
+                   "adjudication": dataset.portable(config.adjudication_dir, config.out_dir),
                    "raw_exports": sorted(p.name for p in (config.annotations_dir / "raw").glob("export-*.json")
                                          if not p.name.endswith(".users.json"))},
         "label_scheme": {"stance": list(config.scheme.stance), "sentiment": list(config.scheme.sentiment),
@@ -87,7 +87,7 @@ def build_dataset(config: DatasetBuildConfig) -> DatasetSummary:
         "annotators": sorted(report["annotators"]), "agreement": report,
         "split": {"by": "doc_id", "validation": config.validation, "test": config.test, "seed": config.seed},
     }
-    gold_dataset.write(config.out_dir, rows, manifest)
+    dataset.write(config.out_dir, rows, manifest, formats=config.formats)
     for warning in report["warnings"]:
         print(f"warning: {warning}", file=sys.stderr)
     return DatasetSummary(config.out_dir, counts, report)
