@@ -176,7 +176,7 @@ def test_the_cli_writes_the_exports_and_the_agreement_tables(pulled: Path, tmp_p
         "README.md", MANIFEST, "train.csv", "train.jsonl", "train.parquet"]
     bad = runner.invoke(app, ["dataset", "build", str(pulled), "-o", str(tmp_path / "out" / "nk2"),
                               "--format", "xlsx"])
-    assert bad.exit_code == 2 and "xlsx" in bad.output  # a choice outside parquet, jsonl, csv: a usage error
+    assert bad.exit_code == 1 and "--format must be one of parquet, jsonl, csv, found xlsx" in bad.output
     tables = runner.invoke(app, ["agreement", str(pulled / "annotations.jsonl"), "--csv", str(tmp_path / "agreement")])
     assert tables.exit_code == 0, tables.output
     assert sorted(p.name for p in (tmp_path / "agreement").iterdir()) == [

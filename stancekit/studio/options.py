@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stancekit.gold.dataset import EXPORT_FORMATS, ExportFormat
+from stancekit.gold.dataset import EXPORT_FORMATS
 from stancekit.gold.voting import POLICIES, Policy
 from stancekit.errors import ConfigError
 from stancekit.labels import LabelScheme
@@ -128,9 +128,9 @@ class DatasetBuildConfig:
                                range=Range(min=0, below=1))
     test: float = option(0.1, help="Share of sentences for test (whole documents).", range=Range(min=0, below=1))
     seed: int = option(13, help="Seed of the document order used for splitting.")
-    formats: list[ExportFormat] = option(["parquet"], help="Formats to write the splits in (repeat the option): "
-                                         "parquet, jsonl, csv; Parquet is always written.", flags=("--format",),
-                                         metavar="FORMAT")
+    formats: list[str] = option(default_factory=lambda: ["parquet"], help="Formats to write the splits in (repeat "
+                                "the option): parquet, jsonl, csv; Parquet is always written.", flags=("--format",),
+                                metavar="FORMAT")  # list[Literal] is beyond typer: checked below (exit 1)
     name: str = ""  # the dataset's name in its card and manifest (default: the output folder's name)
     scheme: LabelScheme = field(default_factory=LabelScheme)
 
