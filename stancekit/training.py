@@ -189,7 +189,7 @@ def per_source_metrics(classifier: Predictor, validation: ExampleSet,
 
 def train(config: TrainConfig) -> TrainResult:
     """Run the job: read data, fit, score on validation, then save weights + ``stancekit.json`` + model card."""
-    if config.model == "transformer":
+    if config.kind == "transformer":
         require_extra("train")  # before reading anything: the baseline trains with the core alone
     if config.threads is not None:
         import torch

@@ -32,8 +32,8 @@ def pulled(tmp_path: Path) -> Path:
 
 
 def build(pulled: Path, out_root: Path, formats: tuple[str, ...] = ()) -> Path:
-    return build_dataset(DatasetBuildConfig(name="nk", annotations_dir=pulled, out_root=out_root,
-                                            formats=formats)).out_dir
+    return build_dataset(DatasetBuildConfig(annotations_dir=pulled, output=out_root / "nk",
+                                            formats=list(formats))).out_dir
 
 
 def test_datasets_loads_the_labels_as_class_labels_and_stancekit_reads_them_back(pulled: Path) -> None:
