@@ -266,7 +266,7 @@ def build_report(config: ReportConfig) -> ReportResult:
                              method=method)
     provenance = report_provenance(config, sources, dictionary, calibration, method, mentions, skipped, warnings)
     from stancekit.reporting.charts import chart_by_actor, chart_by_outlet, chart_over_time
-    from stancekit.reporting.page import DOCUMENT_ROWS, html_table, render, sentence_groups
+    from stancekit.reporting.page import DOCUMENT_ROWS, flagged, html_table, render, sentence_groups
 
     with atomic_dir(config.output_dir, owned=REPORT_FILES.__contains__) as out:
         for name, rows in tables.items():
@@ -284,7 +284,7 @@ def build_report(config: ReportConfig) -> ReportResult:
             title=config.title, summary=_summary(mentions, sources, tables), warnings=warnings,
             headline_method=_headline(method, calibration, config),
             level=f"{config.confidence:.0%}", charts=charts,
-            actor_table=html_table("actors-table", actors, None, ""),
+            actor_table=html_table("actors-table", actors, None, ""), flagged=flagged(actors),
             outlet_table=html_table("outlet-table", _named(tables["stance_by_actor_outlet"], names), "outlet",
                                     "Outlet"),
             day_table=html_table("day-table", _named(tables["stance_by_actor_day"], names), "day", "Day"),
