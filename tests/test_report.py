@@ -484,3 +484,30 @@ def test_untagged_input_is_a_clear_error(tmp_path, seed_actors_path):
     assert result.exit_code == 1 and "mentions.jsonl:1" in result.stderr and "scores" in result.stderr
     result = CliRunner().invoke(app, ["report", str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "o")])
     assert result.exit_code == 1 and "no such file" in result.stderr
+
+
+def test_a_share_pushed_to_an_edge_far_from_the_classifier_is_flagged():
+    from stancekit.reporting.cells import Mentions, build_cells
+    from stancekit.reporting.estimate import Estimates
+    from stancekit.reporting.page import flagged, html_table
+    from stancekit.reporting.tables import actor_rows, estimate_rows
+
+    mentions = Mentions(top_k=0)
+    for i in range(20):
+        stance = ("favor", "against", "neutral")[i % 3]
+        scores = {label: 0.8 if label == stance else 0.1 for label in LABELS}
+        mentions.add({"doc_id": f"d{i}", "sent_idx": 0, "text": "Russia.", "meta": {},
+                      "mentions": [{"actor": "russia", "start": 0, "end": 6, "text": "Russia", "stance": stance,
+                                    "scores": scores}]}, lambda actor: [actor])
+    cells = build_cells(mentions, None)["actor"]
+    one = np.ones((1, 3))
+    estimates = Estimates(np.array([[0.0, 0.0, 1.0]]), 0 * one, one, np.zeros(1), np.zeros(1), np.zeros(1),
+                          np.array([[0.35, 0.3, 0.35]]))
+    rows = actor_rows(cells, estimate_rows(cells, estimates, [0], min_mentions=10), None)
+    assert "the correction takes favor to 0% where the classifier said 35%" in rows[0]["note"]
+    assert "neutral to 100%" in rows[0]["note"]
+    assert flagged(rows) == [f"russia: {rows[0]['note']}"]
+    assert "\u26a0" in html_table("t", rows, None, "")
+    calm = Estimates(np.array([[0.3, 0.3, 0.4]]), 0 * one, one, np.zeros(1), np.zeros(1), np.zeros(1),
+                     np.array([[0.35, 0.3, 0.35]]))
+    assert flagged(actor_rows(cells, estimate_rows(cells, calm, [0], min_mentions=10), None)) == []

@@ -20,6 +20,7 @@ def demo(config: DemoConfig) -> None:
     from rich.table import Table
 
     from stancekit.demo import summarise_mentions, tag_seed
+    from stancekit.reporting.tables import net_text, points, share_text
     from stancekit.demo.studio import push_seed
 
     console = Console()
@@ -55,10 +56,8 @@ def demo(config: DemoConfig) -> None:
         if row["net"] == "":  # too few mentions for a share
             shares = ["—"] * 5
         else:
-            shares = [f"{100 * row[f'share_{label}']:.0f} [{100 * row[f'share_{label}_low']:.0f}, "
-                      f"{100 * row[f'share_{label}_high']:.0f}]" for label in ("favor", "against", "neutral")]
-            shares += [f"{100 * row['net']:+.0f} [{100 * row['net_low']:+.0f}, {100 * row['net_high']:+.0f}]",
-                       f"{100 * row['cc_net']:+.0f}"]
+            shares = [*(share_text(row, label) for label in ("favor", "against", "neutral")), net_text(row),
+                      points(row["cc_net"], signed=True)]
         table.add_row(row["name"], f"{row['mentions']} ({row['direct_mentions']})", *shares)
     console.print(table)
     console.print(escape(stance.method_note))

@@ -19,7 +19,8 @@ def report(config: ReportConfig) -> None:
 
     result = build_report(config)
     skipped = f", skipped {result.skipped} bad record(s)" if result.skipped else ""
+    phases = ", ".join(f"{phase} {s:.1f}s" for phase, s in result.seconds.items())
     print(f"{result.sentences} sentence(s), {result.mentions} mention(s){skipped}; shares by {result.method} "
-          f"-> {config.output_dir}/report.html", file=sys.stderr)
+          f"({phases}) -> {config.output_dir}/report.html", file=sys.stderr)
     for path in result.files:
         print(path)

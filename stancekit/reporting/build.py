@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,7 @@ class ReportResult:
     calibration: dict[str, Any] | None
     tables: dict[str, list[dict[str, Any]]]  # the rows written to the CSV files, by table name
     warnings: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # read, calibration, estimate, write
 
 
 def _warn(message: str, warnings: list[str]) -> None:
@@ -248,6 +250,14 @@ def build_report(config: ReportConfig) -> ReportResult:
     failure (full disk) leaves the previous report as it was. An existing folder holding other files is
     refused rather than replaced.
     """
+    clock = time.perf_counter()
+    seconds: dict[str, float] = {}
+
+    def lap(phase: str) -> None:
+        nonlocal clock
+        seconds[phase] = round(time.perf_counter() - clock, 2)
+        clock = time.perf_counter()
+
     warnings: list[str] = []
     sources = read_sources(config)
     check_mixing(sources, allow_mixed=config.allow_mixed, warnings=warnings)
@@ -260,52 +270,60 @@ def build_report(config: ReportConfig) -> ReportResult:
         names = ", ".join(str(p) for p in config.tags)
         raise ConfigError(f"{names} has no tagged mention ({mentions.sentences} sentence(s)); expected the output of "
                           "`stancekit tag` on coverage where the dictionary finds actors")
+    lap("read")
     calibration, method = resolve_calibration(config, sources, model_dir, warnings)
+    lap("calibration")
     cells = build_cells(mentions, dictionary)
     tables = estimate_tables(mentions, cells, config=config, dictionary=dictionary, calibration=calibration,
                              method=method)
+    lap("estimate")
     provenance = report_provenance(config, sources, dictionary, calibration, method, mentions, skipped, warnings)
-    from stancekit.reporting.charts import chart_by_actor, chart_by_outlet, chart_over_time
-    from stancekit.reporting.page import DOCUMENT_ROWS, html_table, render, sentence_groups
-
     with atomic_dir(config.output_dir, owned=REPORT_FILES.__contains__) as out:
-        for name, rows in tables.items():
-            write_csv(rows, out / f"{name}.csv", columns(name))
-        actors = tables["stance_by_actor"]
-        charts = {"stance_by_actor": chart_by_actor(actors, out, confidence=config.confidence),
-                  "stance_by_outlet": chart_by_outlet(actors, tables["stance_by_actor_outlet"], out),
-                  "stance_over_time": chart_over_time(actors, tables["stance_by_actor_day"], out,
-                                                      confidence=config.confidence)}
-        with atomic_write(out / "provenance.json") as handle:
-            json.dump(provenance, handle, indent=1, ensure_ascii=False)
-        names = {r["actor"]: r["name"] for r in actors}
-        documents = tables["stance_by_actor_document"]
-        page = render(
-            title=config.title, summary=_summary(mentions, sources, tables), warnings=warnings,
-            headline_method=_headline(method, calibration, config),
-            level=f"{config.confidence:.0%}", charts=charts,
-            actor_table=html_table("actors-table", actors, None, ""),
-            outlet_table=html_table("outlet-table", _named(tables["stance_by_actor_outlet"], names), "outlet",
-                                    "Outlet"),
-            day_table=html_table("day-table", _named(tables["stance_by_actor_day"], names), "day", "Day"),
-            document_table=html_table("document-table", _named(documents[:DOCUMENT_ROWS], names), "document",
-                                      "Document"),
-            document_truncated=len(documents) > DOCUMENT_ROWS, document_rows=DOCUMENT_ROWS,
-            outlet_note=_outlet_note(tables["stance_by_actor_outlet"]),
-            time_note=_time_note(tables["stance_by_actor_day"]),
-            sentences=sentence_groups(tables["top_sentences"], names),
-            csv_files=[f"{t}.csv" for t in TABLES],
-            figure_files=[f"{c.name}.{ext}" for c in charts.values() if c for ext in ("png", "svg")],
-            methods=methods_text(config, method, calibration, provenance),
-            provenance_lines=_provenance_lines(provenance),
-            provenance_json=json.dumps(provenance, indent=1, ensure_ascii=False))
-        with atomic_write(out / "report.html") as handle:
-            handle.write(page)
+        write_outputs(out, config, tables=tables, provenance=provenance, mentions=mentions, sources=sources,
+                      method=method, calibration=calibration, warnings=warnings)
         written = sorted(p.name for p in out.iterdir())
-    files = [config.output_dir / name for name in written]
-    return ReportResult(files=files, sentences=mentions.sentences, mentions=mentions.count, skipped=len(skipped),
-                        method=method, calibration=calibration.to_dict() if calibration else None, tables=tables,
-                        warnings=warnings)
+    lap("write")
+    return ReportResult(files=[config.output_dir / name for name in written], sentences=mentions.sentences,
+                        mentions=mentions.count, skipped=len(skipped), method=method,
+                        calibration=calibration.to_dict() if calibration else None, tables=tables,
+                        warnings=warnings, seconds=seconds)
+
+
+def write_outputs(out: Path, config: ReportConfig, *, tables: dict[str, list[dict[str, Any]]],
+                  provenance: dict[str, Any], mentions: Mentions, sources: list[TagSource], method: str,
+                  calibration: Calibration | None, warnings: list[str]) -> None:
+    """The CSV tables, the charts (PNG and SVG), ``provenance.json`` and ``report.html`` into ``out``."""
+    from stancekit.reporting.charts import chart_by_actor, chart_by_outlet, chart_over_time
+    from stancekit.reporting.page import DOCUMENT_ROWS, flagged, html_table, render, sentence_groups
+
+    for name, rows in tables.items():
+        write_csv(rows, out / f"{name}.csv", columns(name))
+    actors = tables["stance_by_actor"]
+    charts = {"stance_by_actor": chart_by_actor(actors, out, confidence=config.confidence),
+              "stance_by_outlet": chart_by_outlet(actors, tables["stance_by_actor_outlet"], out),
+              "stance_over_time": chart_over_time(actors, tables["stance_by_actor_day"], out,
+                                                  confidence=config.confidence)}
+    with atomic_write(out / "provenance.json") as handle:
+        json.dump(provenance, handle, indent=1, ensure_ascii=False)
+    names = {r["actor"]: r["name"] for r in actors}
+    documents = tables["stance_by_actor_document"]
+    page = render(
+        title=config.title, summary=_summary(mentions, sources, tables), warnings=warnings,
+        headline_method=_headline(method, calibration, config),
+        level=f"{config.confidence:.0%}", charts=charts,
+        actor_table=html_table("actors-table", actors, None, ""), flagged=flagged(actors),
+        outlet_table=html_table("outlet-table", _named(tables["stance_by_actor_outlet"], names), "outlet", "Outlet"),
+        day_table=html_table("day-table", _named(tables["stance_by_actor_day"], names), "day", "Day"),
+        document_table=html_table("document-table", _named(documents[:DOCUMENT_ROWS], names), "document",
+                                  "Document"),
+        document_truncated=len(documents) > DOCUMENT_ROWS, document_rows=DOCUMENT_ROWS,
+        outlet_note=_outlet_note(tables["stance_by_actor_outlet"]), time_note=_time_note(tables["stance_by_actor_day"]),
+        sentences=sentence_groups(tables["top_sentences"], names), csv_files=[f"{t}.csv" for t in TABLES],
+        figure_files=[f"{c.name}.{ext}" for c in charts.values() if c for ext in ("png", "svg")],
+        methods=methods_text(config, method, calibration, provenance), provenance_lines=_provenance_lines(provenance),
+        provenance_json=json.dumps(provenance, indent=1, ensure_ascii=False))
+    with atomic_write(out / "report.html") as handle:
+        handle.write(page)
 
 
 def _named(rows: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]]:

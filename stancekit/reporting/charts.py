@@ -15,6 +15,7 @@ from typing import Any
 
 from stancekit.io import atomic_write
 from stancekit.reporting.cells import UNKNOWN
+from stancekit.reporting.tables import net_text, points
 
 COLORS = {"favor": "#2e8b57", "against": "#c0392b", "neutral": "#b0b0b0"}
 CHART_ACTORS = 15  # actors in the stance-per-actor chart (all are in the tables)
@@ -70,7 +71,7 @@ def chart_by_actor(rows: Sequence[dict[str, Any]], folder: Path, *, confidence: 
         ax.barh(labels, widths, left=left, color=COLORS[stance], label=stance, edgecolor="white", linewidth=0.5)
         left = [a + b for a, b in zip(left, widths)]
     for y, r in enumerate(rows):
-        ax.text(1.01, y, f"net {100 * r['net']:+.0f} [{100 * r['net_low']:+.0f}, {100 * r['net_high']:+.0f}]",
+        ax.text(1.01, y, f"net {net_text(r)}",
                 va="center", fontsize=8)
     ax.set_xlim(0, 1)
     ax.set_xlabel(f"share of mentions, corrected for the classifier's errors; net with its {confidence:.0%} interval")
@@ -104,7 +105,7 @@ def chart_by_outlet(actor_rows: Sequence[dict[str, Any]], outlet_rows: Sequence[
                 continue
             if r["net"] != "":
                 values[i, j] = r["net"]
-            text = f"{100 * r['net']:+.0f}\nn={r['mentions']}" if r["net"] != "" else f"n={r['mentions']}"
+            text = f"{points(r['net'], signed=True)}\nn={r['mentions']}" if r["net"] != "" else f"n={r['mentions']}"
             ax.text(j, i, text, ha="center", va="center", fontsize=7)
     image = ax.imshow(np.ma.masked_invalid(values), cmap="RdYlGn", vmin=-1, vmax=1, aspect="auto")
     ax.set_facecolor("#eeeeee")

@@ -14,26 +14,22 @@ from typing import Any
 
 from stancekit.labels import STANCE_LABELS
 from stancekit.reporting.charts import Chart
+from stancekit.reporting.tables import EDGE_MARK, net_text, points, share_text
 
 DOCUMENT_ROWS = 1000  # rows of the actor x document table shown in the page (all are in the CSV)
 EMPTY = "—"
 
 
 def _share(row: dict[str, Any], label: str) -> tuple[str, str]:
-    if row[f"share_{label}"] == "":
-        return EMPTY, ""
-    value = row[f"share_{label}"]
-    return (f"{100 * value:.0f} [{100 * row[f'share_{label}_low']:.0f}, {100 * row[f'share_{label}_high']:.0f}]",
-            f"{value}")
+    text = share_text(row, label)
+    return (text, f"{row[f'share_{label}']}") if text else (EMPTY, "")
 
 
 def _net(row: dict[str, Any], prefix: str = "") -> tuple[str, str]:
     if row[f"{prefix}net"] == "":
         return EMPTY, ""
-    value = row[f"{prefix}net"]
-    if prefix:
-        return f"{100 * value:+.0f}", f"{value}"
-    return f"{100 * value:+.0f} [{100 * row['net_low']:+.0f}, {100 * row['net_high']:+.0f}]", f"{value}"
+    text = points(row["cc_net"], signed=True) if prefix else net_text(row)
+    return text, f"{row[f'{prefix}net']}"
 
 
 def _cell(text: str, value: str | int | None = None, css: str = "", title: str = "") -> str:
@@ -60,11 +56,18 @@ def html_table(table_id: str, rows: Sequence[dict[str, Any]], key: str | None, k
             cells.append(_cell(text, value, f"num {label}", note))
         for prefix in ("", "cc_"):
             text, value = _net(row, prefix)
+            if not prefix and EDGE_MARK in note:
+                text += " \u26a0"  # a warning sign: see the flagged rows under the table
             cells.append(_cell(text, value, "num", note))
         body.append("<tr>" + "".join(cells) + "</tr>")
     header = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in head)
     return (f'<table class="sortable" id="{table_id}"><thead><tr>{header}</tr></thead>'
             f"<tbody>{''.join(body)}</tbody></table>")
+
+
+def flagged(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """The rows whose correction went to an edge far from the classifier's own share, as lines for the page."""
+    return [f"{row.get('name', row['actor'])}: {row['note']}" for row in rows if EDGE_MARK in row.get("note", "")]
 
 
 def sentence_groups(top_rows: Sequence[dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]]:

@@ -23,8 +23,31 @@ ESTIMATE_COLUMNS = ["mentions", "direct_mentions", "documents", *STANCE_LABELS, 
 # a corrected share pushed to the simplex's edge (0% or 100%) this far from the classifier's own share is flagged:
 # the correction's assumption (the classifier behaves here as on the calibration mentions) may not hold
 EDGE_GAP = 0.10
+EDGE_MARK = "the correction takes"  # how such a note begins (the page marks those rows)
 TOP_COLUMNS = ["actor", "stance", "rank", "score", "doc_id", "sent_idx", "mentioned_actor", "mention_text",
                "mention_start", "mention_end", "sentence", "outlet", "date", "url", "title"]
+
+
+def points(value: float, *, signed: bool = False) -> str:
+    """A share or net score in percent (points), rounded, never "-0"."""
+    rounded = int(round(100 * value)) + 0
+    return f"{rounded:+d}" if signed else f"{rounded:d}"
+
+
+def share_text(row: dict[str, Any], label: str) -> str:
+    """'23 [17, 29]': a share and its interval in percent ('' for a cell without a share)."""
+    if row[f"share_{label}"] == "":
+        return ""
+    return (f"{points(row[f'share_{label}'])} [{points(row[f'share_{label}_low'])}, "
+            f"{points(row[f'share_{label}_high'])}]")
+
+
+def net_text(row: dict[str, Any]) -> str:
+    """'-12 [-20, -4]': the net score and its interval in points ('' for a cell without a share)."""
+    if row["net"] == "":
+        return ""
+    return (f"{points(row['net'], signed=True)} [{points(row['net_low'], signed=True)}, "
+            f"{points(row['net_high'], signed=True)}]")
 
 
 def columns(table: str) -> list[str]:
@@ -60,7 +83,7 @@ def estimate_rows(cells: Cells, estimates: Estimates | None, shown: Sequence[int
                         f"cc_share_{label}": _r(estimates.cc_shares[i, j])}
             favor, against = STANCE_LABELS.index("favor"), STANCE_LABELS.index("against")
             notes = [] if cells.by_document[c] else ["few documents: mentions resampled as independent"]
-            notes += [f"the correction takes {label} to {estimates.shares[i, j]:.0%} where the classifier said "
+            notes += [f"{EDGE_MARK} {label} to {estimates.shares[i, j]:.0%} where the classifier said "
                       f"{estimates.cc_shares[i, j]:.0%}: check it with labelled mentions of this coverage (--calibration)"
                       for j, label in enumerate(STANCE_LABELS)
                       if abs(estimates.shares[i, j] - estimates.cc_shares[i, j]) >= EDGE_GAP
