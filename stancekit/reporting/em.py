@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from stancekit.reporting.estimate import Estimates
 
 SHRINKAGE = 30.0  # weight (in labelled mentions) of the model's training prior on the recalibration biases
-EM_TOLERANCE, EM_ITERATIONS = 1e-6, 1000
+EM_TOLERANCE, EM_ITERATIONS = 1e-5, 1000  # QuaPy's EMQ.EM stops at 1e-4
 
 
 @dataclass(frozen=True)
@@ -158,32 +158,49 @@ def _cell_sums(values: np.ndarray, index: np.ndarray, n: int) -> np.ndarray:
     return sums.reshape((n,) + values.shape[1:])
 
 
-def large_sample(probabilities: np.ndarray, recalibration: Recalibration, shares: np.ndarray, cells: np.ndarray,
-                 clusters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per cell, the EM estimate's cluster-robust covariance (cells x k x k) and its derivative in the
-    recalibration's parameters (cells x k x params), by implicit differentiation of the fixed point
-    ``G(p) = sum_i r_i(p) - n p = 0``; ``cells``/``clusters``: each mention's cell and resampling unit."""
+def _fixed_point(x: np.ndarray, prior: np.ndarray, shares: np.ndarray, cells: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """At ``shares``: each mention's re-weighted probabilities' parts (a = x / prior, s = a.p, r = a p / s), its
+    cell's shares, and per cell the inverse Jacobian of ``G(p) = sum_i r_i(p) - n p`` on the simplex."""
     n_cells, k = shares.shape
-    x = recalibration.apply(probabilities)
-    prior = recalibration.prior
     p = shares[cells]
     a = x / prior
     s = (a * p).sum(axis=1)
     r = a * p / s[:, None]
     counts = np.bincount(cells, minlength=n_cells)
-    dr_dp = _cell_sums((np.einsum("nj,jl->njl", a / s[:, None], np.eye(k)) - np.einsum("nj,nl->njl", r / s[:, None], a)),
-                       cells, n_cells) - counts[:, None, None] * np.eye(k)
+    jacobian = (_cell_sums(np.einsum("nj,jl->njl", a / s[:, None], np.eye(k))
+                           - np.einsum("nj,nl->njl", r / s[:, None], a), cells, n_cells)
+                - counts[:, None, None] * np.eye(k))
     basis = sum_zero_basis(k)
-    inverse = np.linalg.pinv(np.einsum("jm,cjl,ln->cmn", basis, dr_dp, basis))  # (cells, k-1, k-1)
-    _, unit = np.unique(np.stack([cells, clusters], axis=1), axis=0, return_inverse=True)
-    unit = unit.reshape(-1)
+    inverse = np.linalg.pinv(np.einsum("jm,cjl,ln->cmn", basis, jacobian, basis))  # (cells, k-1, k-1)
+    return a, s, r, p, inverse
+
+
+def sandwich(x: np.ndarray, prior: np.ndarray, shares: np.ndarray, cells: np.ndarray, clusters: np.ndarray
+             ) -> np.ndarray:
+    """Per cell, the cluster-robust covariance (cells x k x k) of EM's shares from ``x`` (recalibrated
+    probabilities); ``cells``/``clusters``: each mention's cell and resampling unit."""
+    n_cells, k = shares.shape
+    _, _, r, p, inverse = _fixed_point(x, prior, shares, cells)
+    clusters = clusters - clusters.min()
+    _, unit = np.unique(cells * (int(clusters.max()) + 1) + clusters, return_inverse=True)
     scores = _cell_sums(r - p, unit, int(unit.max()) + 1)
     unit_cell = np.zeros(len(scores), dtype=np.int64)
     unit_cell[unit] = cells
-    meat = _cell_sums(np.einsum("uj,ul->ujl", scores, scores), unit_cell, n_cells)
-    meat = np.einsum("jm,cjl,ln->cmn", basis, meat, basis)
-    covariance = np.einsum("jm,cmn,cno,cpo,qp->cjq", basis, inverse, meat, inverse, basis)
+    basis = sum_zero_basis(k)
+    meat = np.einsum("jm,cjl,ln->cmn", basis, _cell_sums(np.einsum("uj,ul->ujl", scores, scores), unit_cell,
+                                                          n_cells), basis)
+    return np.einsum("jm,cmn,cno,cpo,qp->cjq", basis, inverse, meat, inverse, basis)
 
+
+def slope(probabilities: np.ndarray, recalibration: Recalibration, shares: np.ndarray, cells: np.ndarray
+          ) -> np.ndarray:
+    """Per cell, the derivative (cells x k x params) of EM's shares in the recalibration's parameters
+    (:meth:`Recalibration.parameters`), by implicit differentiation of the fixed point."""
+    n_cells, k = shares.shape
+    x = recalibration.apply(probabilities)
+    prior = recalibration.prior
+    a, s, r, p, inverse = _fixed_point(x, prior, shares, cells)
     logs = np.log(np.clip(probabilities, 1e-12, 1.0))
     directions = [x * (logs - (x * logs).sum(axis=1, keepdims=True)) / prior]  # beta
     for m in range(k - 1):  # bias m (the last bias is fixed at 0)
@@ -192,8 +209,8 @@ def large_sample(probabilities: np.ndarray, recalibration: Recalibration, shares
         directions.append(-a * (np.eye(k)[m] - np.eye(k)[k - 1]) / prior)
     d_g = np.stack([_cell_sums((p * da - r * (da * p).sum(axis=1, keepdims=True)) / s[:, None], cells, n_cells)
                     for da in directions], axis=2)  # (cells, k, params)
-    derivative = -np.einsum("jm,cmn,ln,clp->cjp", basis, inverse, basis, d_g)
-    return covariance, derivative
+    basis = sum_zero_basis(k)
+    return -np.einsum("jm,cmn,ln,clp->cjp", basis, inverse, basis, d_g)
 
 
 class EMEstimator:
@@ -226,13 +243,14 @@ class EMEstimator:
         if n_cells == 0:
             empty = np.empty((0, k))
             return Estimates(empty, empty, empty, np.empty(0), np.empty(0), np.empty(0), empty)
-        shares = em(point.apply(probabilities), point.prior, cells, n_cells)
+        x = point.apply(probabilities)
+        shares = em(x, point.prior, cells, n_cells)
         counts = np.bincount(cells, minlength=n_cells)[:, None]
         cc = _cell_sums(np.eye(k)[probabilities.argmax(axis=1)], cells, n_cells) / counts
         # the sandwich is evaluated 3/n away from the simplex's edges, where EM's derivative vanishes
         floor = np.maximum(shares, 3.0 / counts)
-        covariance, _ = large_sample(probabilities, point, floor / floor.sum(axis=1, keepdims=True), cells, clusters)
-        _, derivative = large_sample(probabilities, point, shares, cells, clusters)
+        covariance = sandwich(x, point.prior, floor / floor.sum(axis=1, keepdims=True), cells, clusters)
+        derivative = slope(probabilities, point, shares, cells)
         values, vectors = np.linalg.eigh((covariance + np.swapaxes(covariance, 1, 2)) / 2)
         roots = vectors * np.sqrt(np.clip(values, 0.0, None))[:, None, :]
         moved = replicates.parameters() - point.parameters()  # (B, params)
