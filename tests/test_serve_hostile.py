@@ -385,7 +385,7 @@ def test_start_training_with_no_label_studio_known_writes_nothing_and_names_serv
     assert response.status_code == 201 and response.json()["status"] == "started"
     state = server.wait_idle(runs=1, timeout=60)
     assert "no Label Studio answers at http://127.0.0.1:" in state["last_error"] and studio_flag in state["last_error"]
-    assert "--url " not in state["last_error"] and "--token" not in state["last_error"]
+    assert "--token" not in state["last_error"]  # an option serve does not have
     assert not (server.versions / "jobs").exists()
     assert server.health()["model_version"] == server.http.get("/versions").json()["versions"][0]
 
