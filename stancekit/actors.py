@@ -141,6 +141,13 @@ class ActorDictionary:
     def __len__(self) -> int:
         return len(self.actors)
 
+    def exact_only_aliases(self) -> list[tuple[str, Alias]]:
+        """(actor id, alias) for each alias whose ``lang`` has no analyser: it matches only as written."""
+        from stancekit.morphology import analyser_name
+
+        return [(actor.id, alias) for actor in self for alias in actor.aliases
+                if alias.lang is not None and analyser_name(alias.lang) is None]
+
     def ancestors(self, actor_id: str) -> list[str]:
         """The parent chain of an actor, nearest first (the dictionary has no cycles)."""
         chain: list[str] = []
@@ -358,10 +365,14 @@ def _check_alias_words(actors: dict[str, Actor]) -> list[str]:
     return problems
 
 
-class ActorMatcher(Protocol):
-    """Anything that finds actor mentions in a sentence (``language``: the document's, None if unknown)."""
+DETECT = "detect"  # find()'s language when the caller does not know it: detected in the text itself
 
-    def find(self, text: str, *, date: dt.date | None = None, language: str | None = None) -> list[Mention]: ...
+
+class ActorMatcher(Protocol):
+    """Anything that finds actor mentions in a sentence (``language``: the document's ISO 639-1 code; None: unknown,
+    aliases without a language match as written; DETECT: detected in the sentence)."""
+
+    def find(self, text: str, *, date: dt.date | None = None, language: str | None = DETECT) -> list[Mention]: ...
 
 
 def _variants(alias: str) -> set[str]:
@@ -413,6 +424,10 @@ class DictionaryMatcher:
         return table
 
     def _automaton(self, language: str | None) -> ahocorasick.Automaton | None:
+        from stancekit.morphology import inflector
+
+        if inflector(language) is None:
+            language = None  # every language without an analyser shares the table of aliases as written
         if language not in self._automata:
             table = self.forms(language)
             automaton = None
@@ -424,7 +439,11 @@ class DictionaryMatcher:
             self._automata[language] = automaton
         return self._automata[language]
 
-    def find(self, text: str, *, date: dt.date | None = None, language: str | None = None) -> list[Mention]:
+    def find(self, text: str, *, date: dt.date | None = None, language: str | None = DETECT) -> list[Mention]:
+        if language == DETECT:
+            from stancekit.languages import detect_language
+
+            language = detect_language(text)
         automaton = self._automaton(language)
         if automaton is None:
             return []
