@@ -28,7 +28,7 @@ from pathlib import Path
 from stancekit.actors import ActorDictionary, DictionaryMatcher
 from stancekit.morphology import ANALYSERS, inflector
 from stancekit.morphology.armenian import generated_forms
-from stancekit.morphology.casing import is_word
+from stancekit.morphology.casing import in_script, is_word
 from stancekit.morphology.turkic import TurkicInflector
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "languages"
@@ -89,19 +89,12 @@ class Exact:
 
 
 def score(language: str, analyser: object, dictionary: ActorDictionary) -> dict[str, float | int]:
-    import stancekit.morphology as morphology
-
-    real = morphology.inflector
-    morphology.inflector = lambda lang: analyser if lang == language else real(lang)  # type: ignore[assignment]
-    try:
-        matcher = DictionaryMatcher(dictionary)
-        found: set[Span] = set()
-        gold: set[Span] = set()
-        for i, (text, spans) in enumerate(marked_sentences(language)):
-            gold |= {(i, *span) for span in spans}
-            found |= {(i, m.start, m.end, m.actor) for m in matcher.find(text, language=language)}
-    finally:
-        morphology.inflector = real  # type: ignore[assignment]
+    matcher = DictionaryMatcher(dictionary, inflector=lambda lang: analyser if lang == language else inflector(lang))
+    found: set[Span] = set()
+    gold: set[Span] = set()
+    for i, (text, spans) in enumerate(marked_sentences(language)):
+        gold |= {(i, *span) for span in spans}
+        found |= {(i, m.start, m.end, m.actor) for m in matcher.find(text, language=language)}
     hits = len(found & gold)
     return {"precision": round(hits / len(found), 3) if found else 0.0, "recall": round(hits / len(gold), 3),
             "mentions": len(gold), "false": len(found - gold), "missed": len(gold - found)}
@@ -128,8 +121,7 @@ def corpus(size: int, dictionary: ActorDictionary) -> list[str]:
     """``size`` Russian sentences: the marked ones, the capitalised names swapped among the dictionary's actors."""
     base = [text for text, _ in marked_sentences("ru")]
     names = sorted({alias.text for actor in dictionary for alias in actor.surface_forms()
-                    if alias.text[:1].isupper() and all("CYRILLIC" in __import__("unicodedata").name(c, "")
-                                                         for c in alias.text if c.isalpha())})
+                    if alias.text[:1].isupper() and in_script(alias.text, "CYRILLIC")})
     out = []
     for i in range(size):
         text = base[i % len(base)]

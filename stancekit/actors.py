@@ -30,7 +30,7 @@ Matching rules (documented in the README):
   All-caps datelines ("MOSCOW —") are therefore not mentions.
 - **Word-bounded**: no letter or digit may touch either end, so "Russia" does not match
   in "Russian", but it does in "Russia's"/"Russia’s" (the span excludes the possessive).
-- **Demonyms** match as written and with a plural "s" ("Azeri", "Azeris").
+- **Demonyms** match as written and, written in ASCII letters, with a plural "s" ("Azeri", "Azeris").
 - **Overlaps**: the longest match wins; among equally long ones, the leftmost. Chosen
   mentions never overlap ("Azeri Defence Ministry" beats "Azeri").
 - **Languages**: an alias may name its language (``{text: Путин, lang: ru}``); one without
@@ -47,10 +47,10 @@ Matching rules (documented in the README):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import ahocorasick
 import yaml
@@ -61,6 +61,9 @@ from stancekit.normalise import normalise, normalise_alias
 from stancekit.options import DICTIONARY_ARGUMENT, check_fields
 from stancekit.paths import open_input
 from stancekit.records import Mention
+
+if TYPE_CHECKING:
+    from stancekit.morphology import Inflector
 
 ACTOR_TYPES = (
     "state", "government", "military", "leader", "official", "ministry", "armed_group",
@@ -106,7 +109,7 @@ class Actor:
         yield from self.aliases
         for demonym in self.demonyms:
             yield Alias(demonym)
-            if not demonym.endswith("s"):
+            if demonym.isascii() and not demonym.endswith("s"):  # English plural; other languages inflect
                 yield Alias(demonym + "s")
 
 
@@ -399,19 +402,22 @@ class DictionaryMatcher:
     linear pass over the sentence whatever the language.
     """
 
-    def __init__(self, dictionary: ActorDictionary):
+    def __init__(self, dictionary: ActorDictionary, *, inflector: Callable[[str | None], Inflector | None] | None = None):
+        """``inflector``: the analyser of a language, None where aliases match as written (default:
+        :func:`stancekit.morphology.inflector`; the bench passes others to compare them)."""
+        if inflector is None:
+            from stancekit.morphology import inflector
         self.dictionary = dictionary
+        self.inflector = inflector
         self._automata: dict[str | None, ahocorasick.Automaton | None] = {}
 
     def forms(self, language: str | None) -> dict[str, list[Owner]]:
         """Every form matched in a document of ``language`` and the actors (with their alias) it belongs to."""
-        from stancekit.morphology import inflector
-
         table: dict[str, list[Owner]] = {}
         for actor in self.dictionary:
             for alias in actor.surface_forms():
                 written = normalise_alias(alias.text)
-                analyser = inflector(alias.lang or language)
+                analyser = self.inflector(alias.lang or language)
                 inflected = analyser.forms(written) if analyser is not None else {written}
                 for base in inflected:
                     for form in _variants(base):
@@ -424,9 +430,7 @@ class DictionaryMatcher:
         return table
 
     def _automaton(self, language: str | None) -> ahocorasick.Automaton | None:
-        from stancekit.morphology import inflector
-
-        if inflector(language) is None:
+        if self.inflector(language) is None:
             language = None  # every language without an analyser shares the table of aliases as written
         if language not in self._automata:
             table = self.forms(language)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from stancekit.actors import ActorDictionary, ActorMatcher
 from stancekit.errors import InputError
@@ -26,7 +27,7 @@ def document_language(doc: Document) -> str | None:
         raise InputError(doc.source or doc.id, f"document {doc.id!r}: {exc}") from None
 
 
-def with_language(meta: dict, language: str | None) -> dict:
+def with_language(meta: dict[str, Any], language: str | None) -> dict[str, Any]:
     """The sentence metadata: the document's, with ``language`` added where it was detected, not given."""
     if language is None or any(meta.get(key) not in (None, "") for key in LANGUAGE_FIELDS):
         return meta

@@ -25,7 +25,7 @@ from stancekit.actors import ActorDictionary
 from stancekit.cli import app
 from stancekit.options import flag
 from stancekit.serve.config import ServeConfig
-from stancekit.serve.controls import controls_from_config
+from stancekit.studio.controls import controls_from_config
 from stancekit.studio.config import OTHER_ACTOR, LabelingConfig
 from stancekit.studio.server import free_port
 from serve_process import ServeProcess, serve_command, serve_env, start_serve
