@@ -30,9 +30,15 @@ Matching rules (documented in the README):
   All-caps datelines ("MOSCOW —") are therefore not mentions.
 - **Word-bounded**: no letter or digit may touch either end, so "Russia" does not match
   in "Russian", but it does in "Russia's"/"Russia’s" (the span excludes the possessive).
-- **Demonyms** match as written and with a plural "s" ("Azeri", "Azeris").
+- **Demonyms** match as written and, written in ASCII letters, with a plural "s" ("Azeri", "Azeris").
 - **Overlaps**: the longest match wins; among equally long ones, the leftmost. Chosen
   mentions never overlap ("Azeri Defence Ministry" beats "Azeri").
+- **Languages**: an alias may name its language (``{text: Путин, lang: ru}``); one without
+  takes the language of the document it is matched in. In a language with an analyser
+  (:mod:`stancekit.morphology`: Russian, Ukrainian, Armenian, Turkish, Azerbaijani) the alias
+  also matches its inflected forms ("Армения" -> "Армении", "Нагорный Карабах" -> "Нагорном
+  Карабахе"), generated from the alias, never by cutting words of the text, so look-alikes
+  ("Армен", "Путинцев", "турецкий") do not match. Elsewhere it matches as written.
 - **Dates**: an alias with ``valid_from``/``valid_to`` (inclusive) only matches in
   documents dated inside that window; in undated documents it matches, and where several
   actors share the alias the one whose window is latest wins.
@@ -41,19 +47,23 @@ Matching rules (documented in the README):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import ahocorasick
 import yaml
 
 from stancekit.errors import ActorDictionaryError
+from stancekit.languages import language_code
 from stancekit.normalise import normalise, normalise_alias
 from stancekit.options import DICTIONARY_ARGUMENT, check_fields
 from stancekit.paths import open_input
 from stancekit.records import Mention
+
+if TYPE_CHECKING:
+    from stancekit.morphology import Inflector
 
 ACTOR_TYPES = (
     "state", "government", "military", "leader", "official", "ministry", "armed_group",
@@ -71,6 +81,7 @@ class Alias:
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
     common_word: bool = False  # the analyst allows a common word ("May") on purpose
+    lang: str | None = None  # its language (ISO 639-1); None: the language of the document it is matched in
 
     def window(self) -> tuple[dt.date, dt.date]:
         return (self.valid_from or _FAR_PAST, self.valid_to or _FAR_FUTURE)
@@ -98,7 +109,7 @@ class Actor:
         yield from self.aliases
         for demonym in self.demonyms:
             yield Alias(demonym)
-            if not demonym.endswith("s"):
+            if demonym.isascii() and not demonym.endswith("s"):  # English plural; other languages inflect
                 yield Alias(demonym + "s")
 
 
@@ -132,6 +143,13 @@ class ActorDictionary:
 
     def __len__(self) -> int:
         return len(self.actors)
+
+    def exact_only_aliases(self) -> list[tuple[str, Alias]]:
+        """(actor id, alias) for each alias whose ``lang`` has no analyser: it matches only as written."""
+        from stancekit.morphology import analyser_name
+
+        return [(actor.id, alias) for actor in self for alias in actor.aliases
+                if alias.lang is not None and analyser_name(alias.lang) is None]
 
     def ancestors(self, actor_id: str) -> list[str]:
         """The parent chain of an actor, nearest first (the dictionary has no cycles)."""
@@ -207,13 +225,19 @@ def _parse_date(value: Any, where: str, problems: list[str]) -> dt.date | None:
 
 
 def _parse_alias(value: Any, where: str, problems: list[str]) -> Alias | None:
+    lang = None
     if isinstance(value, str):
         text, valid_from, valid_to, common_word = value, None, None, False
     elif isinstance(value, dict) and isinstance(value.get("text"), str):
-        unknown = set(value) - {"text", "valid_from", "valid_to", "common_word"}
+        unknown = set(value) - {"text", "valid_from", "valid_to", "common_word", "lang"}
         if unknown:
             problems.append(f"{where}: unknown alias field(s) {sorted(unknown)}; "
-                            "expected text, valid_from, valid_to, common_word")
+                            "expected text, valid_from, valid_to, common_word, lang")
+        if value.get("lang") is not None:
+            try:
+                lang = language_code(value["lang"])
+            except ValueError as exc:
+                problems.append(f"{where}: lang: {exc}")
         text = value["text"]
         valid_from = _parse_date(value.get("valid_from"), where, problems)
         valid_to = _parse_date(value.get("valid_to"), where, problems)
@@ -230,7 +254,7 @@ def _parse_alias(value: Any, where: str, problems: list[str]) -> Alias | None:
     if valid_from and valid_to and valid_from > valid_to:
         problems.append(f"{where}: alias {text!r} has valid_from {valid_from} after valid_to {valid_to}")
         return None
-    return Alias(text, valid_from, valid_to, common_word)
+    return Alias(text, valid_from, valid_to, common_word, lang)
 
 
 _ACTOR_FIELDS = {"id", "name", "type", "aliases", "demonyms", "parent", "description"}
@@ -344,10 +368,14 @@ def _check_alias_words(actors: dict[str, Actor]) -> list[str]:
     return problems
 
 
-class ActorMatcher(Protocol):
-    """Anything that finds actor mentions in a sentence."""
+DETECT = "detect"  # find()'s language when the caller does not know it: detected in the text itself
 
-    def find(self, text: str, *, date: dt.date | None = None) -> list[Mention]: ...
+
+class ActorMatcher(Protocol):
+    """Anything that finds actor mentions in a sentence (``language``: the document's ISO 639-1 code; None: unknown,
+    aliases without a language match as written; DETECT: detected in the sentence)."""
+
+    def find(self, text: str, *, date: dt.date | None = None, language: str | None = DETECT) -> list[Mention]: ...
 
 
 def _variants(alias: str) -> set[str]:
@@ -357,33 +385,76 @@ def _variants(alias: str) -> set[str]:
     return forms
 
 
+Owner = tuple[str, Alias, bool]  # actor id, alias, whether the form is the alias as written
+
+
+def _owner_order(owner: Owner) -> tuple[bool, int]:
+    """The alias as written before an inflected form; then the latest window first (undated documents prefer the
+    current holder of a title)."""
+    return (not owner[2], -owner[1].window()[1].toordinal())
+
+
 class DictionaryMatcher:
-    """Finds the mentions of a dictionary's actors (Aho-Corasick; rules in the module doc)."""
+    """Finds the mentions of a dictionary's actors (Aho-Corasick; rules in the module doc).
 
-    def __init__(self, dictionary: ActorDictionary):
+    One automaton per document language, built on first use: the aliases' forms in that language
+    (inflected where :mod:`stancekit.morphology` has an analyser for it), so matching stays one
+    linear pass over the sentence whatever the language.
+    """
+
+    def __init__(self, dictionary: ActorDictionary, *, inflector: Callable[[str | None], Inflector | None] | None = None):
+        """``inflector``: the analyser of a language, None where aliases match as written (default:
+        :func:`stancekit.morphology.inflector`; the bench passes others to compare them)."""
+        if inflector is None:
+            from stancekit.morphology import inflector
         self.dictionary = dictionary
-        table: dict[str, list[tuple[str, Alias]]] = {}
-        for actor in dictionary:
-            for alias in actor.surface_forms():
-                for form in _variants(normalise_alias(alias.text)):
-                    owners = table.setdefault(form, [])
-                    if (actor.id, alias) not in owners:
-                        owners.append((actor.id, alias))
-        self._automaton = ahocorasick.Automaton()
-        for form, owners in table.items():
-            # latest window first, so undated documents prefer the current holder of a title
-            owners.sort(key=lambda owner: owner[1].window()[1], reverse=True)
-            self._automaton.add_word(form, (len(form), tuple(owners)))
-        if table:
-            self._automaton.make_automaton()
+        self.inflector = inflector
+        self._automata: dict[str | None, ahocorasick.Automaton | None] = {}
 
-    def find(self, text: str, *, date: dt.date | None = None) -> list[Mention]:
-        if not self.dictionary.actors:
+    def forms(self, language: str | None) -> dict[str, list[Owner]]:
+        """Every form matched in a document of ``language`` and the actors (with their alias) it belongs to."""
+        table: dict[str, list[Owner]] = {}
+        for actor in self.dictionary:
+            for alias in actor.surface_forms():
+                written = normalise_alias(alias.text)
+                analyser = self.inflector(alias.lang or language)
+                inflected = analyser.forms(written) if analyser is not None else {written}
+                for base in inflected:
+                    for form in _variants(base):
+                        owners = table.setdefault(form, [])
+                        owner = (actor.id, alias, base == written)
+                        if owner not in owners:
+                            owners.append(owner)
+        for owners in table.values():
+            owners.sort(key=_owner_order)
+        return table
+
+    def _automaton(self, language: str | None) -> ahocorasick.Automaton | None:
+        if self.inflector(language) is None:
+            language = None  # every language without an analyser shares the table of aliases as written
+        if language not in self._automata:
+            table = self.forms(language)
+            automaton = None
+            if table:
+                automaton = ahocorasick.Automaton()
+                for form, owners in table.items():
+                    automaton.add_word(form, (len(form), tuple((actor, alias) for actor, alias, _ in owners)))
+                automaton.make_automaton()
+            self._automata[language] = automaton
+        return self._automata[language]
+
+    def find(self, text: str, *, date: dt.date | None = None, language: str | None = DETECT) -> list[Mention]:
+        if language == DETECT:
+            from stancekit.languages import detect_language
+
+            language = detect_language(text)
+        automaton = self._automaton(language)
+        if automaton is None:
             return []
         normalised = normalise(text)
         norm = normalised.text
         candidates: list[tuple[int, int, str]] = []
-        for last, (length, owners) in self._automaton.iter(norm):
+        for last, (length, owners) in automaton.iter(norm):
             start, end = last + 1 - length, last + 1
             if (start > 0 and norm[start - 1].isalnum()) or (end < len(norm) and norm[end].isalnum()):
                 continue

@@ -25,6 +25,7 @@ from typing import IO, Any
 
 from stancekit.errors import InputError
 from stancekit.io import parse_jsonl_line
+from stancekit.languages import LANGUAGE_FIELDS, language_code
 from stancekit.records import Document
 from stancekit.provenance import SUFFIX as PROVENANCE_SUFFIX
 
@@ -246,6 +247,12 @@ def _make_document(record: dict[str, Any], path: Path, line: int | None, default
     date = meta.get("date")
     if date is not None and not (isinstance(date, str) and _DATE_RE.match(date)):
         raise InputError(path, f"'date' must start with YYYY-MM-DD, found {date!r}", line=line)
+    for key in LANGUAGE_FIELDS:
+        if key in meta:
+            try:
+                language_code(meta[key])
+            except ValueError as exc:
+                raise InputError(path, f"'{key}': {exc}", line=line) from None
     source = f"{path}:{line}" if line is not None else str(path)
     return Document(id=doc_id, text=text, meta=meta, source=source)
 

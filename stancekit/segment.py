@@ -13,6 +13,10 @@ span sentences together). Its news-specific failures are fixed here, in
    ("3 p.m. Monday") is not a sentence end.
 4. **Lower-case continuation**: a segment whose first word is all lower case continues
    the previous one (a false split after an unknown abbreviation); "iPhone" is not.
+5. **Other languages** (sentencex's rules of the document's language: Russian, Ukrainian,
+   Armenian, whose full stop is "։" and where "." only abbreviates, Azerbaijani, Turkish...): an
+   initial ("И. Алиев", "İ. Əliyev") and an abbreviated month or year before a number ("10 нояб.
+   2020 г.", "10 Kas. 2020", "10 noy. 2020-ci il") are not sentence ends.
 
 Datelines ("MOSCOW — ") stay at the start of the first sentence, as in the article.
 """
@@ -28,9 +32,10 @@ Span = tuple[int, int]
 
 
 class Segmenter(Protocol):
-    """Anything that splits a text into sentence spans ``(start, end)``, end exclusive."""
+    """Anything that splits a text into sentence spans ``(start, end)``, end exclusive (``language``: the text's
+    ISO 639-1 code, None if unknown)."""
 
-    def spans(self, text: str) -> list[Span]: ...
+    def spans(self, text: str, *, language: str | None = None) -> list[Span]: ...
 
 
 _HEADING_MAX_WORDS = 12
@@ -42,18 +47,29 @@ _TIME_FOLLOWER = re.compile(
     r"|[A-Z]{2,4}T\b|GMT\b|UTC\b|local time)"
 )
 _WS = " \t\r\n\f\v\u00a0\u2028\u2029"
+_INITIAL = re.compile(r"(?:^|\s)[^\W\d_]\.$")
+# abbreviations that end in a full stop before a number: months, "year(s)", "page", "number"
+_BEFORE_NUMBER = {
+    "ru": "янв|фев|февр|мар|апр|авг|сен|сент|окт|ноя|нояб|дек|г|гг|ст|стр|п|ч|тыс|млн|млрд|№",
+    "uk": "січ|лют|бер|квіт|трав|черв|лип|серп|вер|жовт|лист|груд|р|рр|ст|стор|п|тис|млн|млрд",
+    "tr": "Oca|Şub|Mar|Nis|May|Haz|Tem|Ağu|Ağus|Eyl|Eki|Kas|Ara|No|s|sy",
+    "az": "yan|fev|mar|apr|may|iyn|iyl|avq|sen|okt|noy|dek|s|səh|No",
+}
+_BEFORE_NUMBER_RE = {lang: re.compile(rf"(?:^|[\s(])(?:{words})\.$", re.IGNORECASE)
+                     for lang, words in _BEFORE_NUMBER.items()}
 
 
 class NewsSegmenter:
-    """`sentencex` English segmentation plus the documented news fixes."""
+    """`sentencex` segmentation in the text's language (English where unknown) plus the documented news fixes."""
 
     def __init__(self, language: str = "en"):
         self.language = language
 
-    def spans(self, text: str) -> list[Span]:
+    def spans(self, text: str, *, language: str | None = None) -> list[Span]:
+        language = language or self.language
         raw = [
             (seg["start_index"], seg["end_index"])
-            for seg in sentencex.get_sentence_boundaries(self.language, text)
+            for seg in sentencex.get_sentence_boundaries(language, text)
             if not seg["is_paragraph_break"]
         ]
         pieces: list[Span] = []
@@ -62,7 +78,7 @@ class NewsSegmenter:
                 trimmed = _trim(text, sub_start, sub_end)
                 if trimmed is not None:
                     pieces.append(trimmed)
-        return _merge_false_splits(text, pieces)
+        return _merge_false_splits(text, pieces, language)
 
 
 def _trim(text: str, start: int, end: int) -> Span | None:
@@ -107,7 +123,8 @@ def _split_headings(text: str, start: int, end: int) -> list[Span]:
     return pieces
 
 
-def _merge_false_splits(text: str, spans: list[Span]) -> list[Span]:
+def _merge_false_splits(text: str, spans: list[Span], language: str = "en") -> list[Span]:
+    before_number = _BEFORE_NUMBER_RE.get(language)
     merged: list[Span] = []
     for span in spans:
         if merged:
@@ -117,6 +134,9 @@ def _merge_false_splits(text: str, spans: list[Span]) -> list[Span]:
             same_paragraph = "\n" not in text[prev_end:span[0]]
             if same_paragraph and (
                 head.split(maxsplit=1)[0].islower() or (_TIME_ABBREV.search(prev_tail) and _TIME_FOLLOWER.match(head))
+                or (language != "en" and _INITIAL.search(prev_tail) and prev_tail[-2].isupper() and head[0].isupper())
+                or (before_number is not None and head[0].isdigit()
+                    and before_number.search(text, max(prev_start, prev_end - 6), prev_end))
             ):
                 merged[-1] = (prev_start, span[1])
                 continue

@@ -7,7 +7,9 @@ meant to be good, only real.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -61,4 +63,85 @@ def tiny_sentiment_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     output = tmp_path_factory.mktemp("models") / "tiny-sentiment"
     train(TrainConfig(data=[SEED_GOLD], output=output, task="sentiment", max_steps=4, batch_size=8, eval_steps=4,
                       device="cpu", progress=False))
+    return output
+
+
+LANGUAGE_DATA = REPO / "tests" / "data" / "languages"
+_MARK = re.compile(r"\[([^\[\]|]+)\|([^\[\]|]+)\]")
+
+
+def _marked_lines(language: str) -> list[tuple[str, list[tuple[int, int, str]]]]:
+    """The marked test sentences of tests/data/languages (``[surface|actor]``) as text and spans."""
+    cases = []
+    for line in (LANGUAGE_DATA / f"{language}.txt").read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        text, spans, pos = "", [], 0
+        for match in _MARK.finditer(line):
+            text += line[pos:match.start()]
+            spans.append((len(text), len(text) + len(match.group(1)), match.group(2)))
+            text += match.group(1)
+            pos = match.end()
+        cases.append((text + line[pos:], spans))
+    return cases
+
+
+@pytest.fixture(scope="session")
+def tiny_multilingual_base_dir(tmp_path_factory: pytest.TempPathFactory, seed_text: str) -> Path:
+    """A tiny XLM-R-type base model made here (nothing multilingual installs offline): a Unigram tokenizer
+    (SentencePiece-style, as XLM-R's) trained with ``tokenizers`` on a few KB of Russian, Armenian,
+    Azerbaijani, Turkish and English text, and a randomly initialised 2-layer XLM-RoBERTa encoder."""
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import XLMRobertaConfig, XLMRobertaModel, XLMRobertaTokenizerFast
+
+    corpus = [text for language in ("ru", "hy", "az", "tr") for text, _ in _marked_lines(language)]
+    corpus += [line for line in seed_text.splitlines() if line.strip()]
+    special = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
+    backend = Tokenizer(models.Unigram())
+    backend.normalizer = normalizers.NFKC()
+    backend.pre_tokenizer = pre_tokenizers.Metaspace()
+    backend.decoder = decoders.Metaspace()
+    backend.train_from_iterator(corpus, trainers.UnigramTrainer(vocab_size=600, special_tokens=special,
+                                                                 unk_token="<unk>"))
+    backend.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>",
+        special_tokens=[(token, backend.token_to_id(token)) for token in ("<s>", "</s>")])
+    tokenizer = XLMRobertaTokenizerFast(tokenizer_object=backend, bos_token="<s>", eos_token="</s>", sep_token="</s>",
+                                        cls_token="<s>", unk_token="<unk>", pad_token="<pad>", mask_token="<mask>")
+    config = XLMRobertaConfig(vocab_size=backend.get_vocab_size(), hidden_size=32, num_hidden_layers=2,
+                              num_attention_heads=2, intermediate_size=64, max_position_embeddings=260,
+                              pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id,
+                              eos_token_id=tokenizer.eos_token_id, type_vocab_size=1)
+    folder = tmp_path_factory.mktemp("tiny-xlmr")
+    XLMRobertaModel(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def russian_newsmtsc_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The marked Russian test sentences as a NewsMTSC-format folder (train and dev_mt), with made-up stances."""
+    polarities = (2.0, 4.0, 6.0)
+    lines = []
+    for i, (text, spans) in enumerate(_marked_lines("ru")):
+        if spans:
+            targets = [{"Input.gid": f"ru-{i}-{k}", "from": s, "to": e, "mention": text[s:e],
+                        "polarity": polarities[(i + k) % 3]} for k, (s, e, _) in enumerate(spans)]
+            lines.append(json.dumps({"primary_gid": f"ru-{i}", "sentence_normalized": text, "targets": targets},
+                                    ensure_ascii=False))
+    folder = tmp_path_factory.mktemp("ru-newsmtsc")
+    (folder / "train.jsonl").write_text("\n".join(lines[:-6]) + "\n", encoding="utf-8")
+    (folder / "dev_mt.jsonl").write_text("\n".join(lines[-6:]) + "\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_multilingual_model_dir(tiny_multilingual_base_dir: Path, russian_newsmtsc_dir: Path,
+                                tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny XLM-R base fine-tuned (span-pool stance) for 4 steps on the Russian sentences, through --base-model."""
+    from stancekit.training import TrainConfig, train
+
+    output = tmp_path_factory.mktemp("models") / "tiny-xlmr-stance"
+    train(TrainConfig(data=[russian_newsmtsc_dir], output=output, base_model=str(tiny_multilingual_base_dir),
+                      max_steps=4, batch_size=8, eval_steps=4, device="cpu", progress=False))
     return output

@@ -15,12 +15,18 @@ actors_app = command_group("actors", "Validate and inspect actor dictionaries.",
 @cli_errors
 @config_command(DictionaryConfig)
 def check(config: DictionaryConfig) -> None:
-    """Validate a dictionary: duplicate aliases, missing parents, parent cycles, bad dates."""
+    """Validate a dictionary: duplicate aliases, missing parents, parent cycles, bad dates; name the aliases whose
+    language has no analyser (they match only as written)."""
     from stancekit.actors import ActorDictionary
+    from stancekit.morphology import ANALYSERS
 
     dictionary = ActorDictionary.load(config.actors)
     for warning in dictionary.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    for actor_id, alias in dictionary.exact_only_aliases():
+        print(f"note: actor {actor_id!r}: alias {alias.text!r} (lang {alias.lang}) is matched only as written: "
+              f"no analyser finds its inflected forms (languages with one: {', '.join(ANALYSERS)}); list the forms "
+              "you need as aliases", file=sys.stderr)
     aliases = sum(1 for actor in dictionary for _ in actor.surface_forms())
     print(f"{config.actors}: OK, {len(dictionary)} actors, {aliases} surface forms")
 

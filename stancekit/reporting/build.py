@@ -314,6 +314,7 @@ def write_outputs(out: Path, config: ReportConfig, *, tables: dict[str, list[dic
         actor_table=html_table("actors-table", actors, None, ""), flagged=flagged(actors),
         outlet_table=html_table("outlet-table", _named(tables["stance_by_actor_outlet"], names), "outlet", "Outlet"),
         day_table=html_table("day-table", _named(tables["stance_by_actor_day"], names), "day", "Day"),
+        language_table=_language_table(tables["stance_by_actor_language"], names),
         document_table=html_table("document-table", _named(documents[:DOCUMENT_ROWS], names), "document",
                                   "Document"),
         document_truncated=len(documents) > DOCUMENT_ROWS, document_rows=DOCUMENT_ROWS,
@@ -324,6 +325,15 @@ def write_outputs(out: Path, config: ReportConfig, *, tables: dict[str, list[dic
         provenance_json=json.dumps(provenance, indent=1, ensure_ascii=False))
     with atomic_write(out / "report.html") as handle:
         handle.write(page)
+
+
+def _language_table(rows: list[dict[str, Any]], names: dict[str, str]) -> str:
+    """The actor x language table where coverage mixes languages (else empty: the page leaves the section out)."""
+    from stancekit.reporting.page import html_table
+
+    if len({r["language"] for r in rows}) < 2:
+        return ""
+    return html_table("language-table", _named(rows, names), "language", "Language")
 
 
 def _named(rows: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]]:

@@ -22,9 +22,20 @@ from stancekit.reporting.estimate import MIN_DOCUMENTS
 if TYPE_CHECKING:
     from stancekit.actors import ActorDictionary
 
-DIMENSIONS = ("outlet", "day", "document")
+DIMENSIONS = ("outlet", "day", "document", "language")
 UNKNOWN = "(unknown)"
 K = len(STANCE_LABELS)
+
+
+def language_of(meta: dict[str, Any]) -> str:
+    """The language of a document's record (``language``/``lang``, as stancekit's pipeline records it), or
+    :data:`UNKNOWN`."""
+    from stancekit.languages import given_language
+
+    try:
+        return given_language(meta) or UNKNOWN
+    except ValueError:  # a hand-made record: its language is not read, its mentions still count
+        return UNKNOWN
 
 
 def day_of(meta: dict[str, Any]) -> str:
@@ -83,7 +94,7 @@ class Mentions:
             self.documents.append(doc_id)
             self.doc_meta.append({"outlet": str(meta.get("outlet") or UNKNOWN), "day": day_of(meta),
                                   "date": str(meta.get("date") or ""), "url": str(meta.get("url") or ""),
-                                  "title": str(meta.get("title") or "")})
+                                  "title": str(meta.get("title") or ""), "language": language_of(meta)})
         for mention in record["mentions"]:
             actor = mention["actor"]
             index = self._actor_index.get(actor)
@@ -174,9 +185,8 @@ def build_cells(mentions: Mentions, dictionary: ActorDictionary | None) -> dict[
     row_doc = doc[row_mention]
     values = {"actor": ([""], np.zeros(len(mentions.documents), dtype=np.int64))}
     for dimension in DIMENSIONS:
-        key = "outlet" if dimension == "outlet" else "day"
         names = (list(mentions.documents) if dimension == "document"
-                 else [m[key] for m in mentions.doc_meta])
+                 else [m[dimension] for m in mentions.doc_meta])
         unique, inverse = np.unique(np.array(names, dtype=object).astype(str), return_inverse=True)
         values[dimension] = (list(unique), inverse)
     unit_rows = np.concatenate([onehot, scores, np.ones((len(actor), 1))], axis=1)[row_mention] \

@@ -92,7 +92,7 @@ def render(**context: Any) -> str:
 
     environment = jinja2.Environment(loader=jinja2.PackageLoader("stancekit.reporting", "templates"),
                                      autoescape=True, undefined=jinja2.StrictUndefined)
-    for name in ("actor_table", "outlet_table", "day_table", "document_table"):
+    for name in ("actor_table", "outlet_table", "day_table", "document_table", "language_table"):
         context[name] = Markup(context[name])
     context["charts"] = {name: (Chart(c.name, c.title, Markup(c.svg)) if c else None)
                          for name, c in context["charts"].items()}

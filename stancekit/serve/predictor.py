@@ -2,8 +2,9 @@
 
 A task pushed by ``stancekit ls push`` carries its sentence's actor mentions in ``data.mentions``;
 a task imported by hand has only its text, so the actor dictionary (``--actors``) finds the spans:
-the text is split into sentences (stancekit's news segmenter), each sentence's mentions are found
-by the dictionary matcher, and the stance model reads each sentence on its own. The result is
+the text is split into sentences (stancekit's news segmenter, in the language detected in the whole
+text), each sentence's mentions are found by the dictionary matcher in that language, and the stance
+model reads each sentence on its own. The result is
 exactly what ``ls push --model`` pre-annotates with (:func:`stancekit.studio.tasks.prediction`),
 in the project's own control names (:mod:`stancekit.studio.controls`).
 
@@ -29,6 +30,7 @@ from stancekit.models import InferenceOptions, load_model
 from stancekit.models import Predictor
 from stancekit.models.runtime import describe
 from stancekit.records import Mention, Sentence
+from stancekit.languages import detect_language
 from stancekit.segment import NewsSegmenter
 from stancekit.studio.config import OTHER_ACTOR
 from stancekit.studio.controls import Controls
@@ -142,8 +144,9 @@ class Preannotator:
         if self.matcher is None:
             return TaskText(Sentence(doc_id, 0, 0, len(text), text), ())
         parts, found = [], []
-        for idx, (start, end) in enumerate(self.segmenter.spans(text)):
-            local = tuple(self.matcher.find(text[start:end]))
+        language = detect_language(text)  # the whole task's, not each sentence's: more text, a surer guess
+        for idx, (start, end) in enumerate(self.segmenter.spans(text, language=language)):
+            local = tuple(self.matcher.find(text[start:end], language=language))
             if local:
                 parts.append(Sentence(doc_id, idx, start, end, text[start:end], local))
                 found += [replace(m, start=m.start + start, end=m.end + start) for m in local]
