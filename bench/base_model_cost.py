@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import re
 import time
 from pathlib import Path
+
+from _machine import machine  # bench/ is on the path of a script run from it
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "languages"
 # the published configurations (config.json on each model's page), by the fields that set the cost
@@ -93,11 +93,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="one timed pass per model: seconds, the same code")
     args = parser.parse_args()
-    flags = next((line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags")), "")
-    wanted = ("avx2", "avx512f", "avx512_vnni", "amx_int8", "amx_tile")
-    print(json.dumps({"bench": "base_model_cost", "python": platform.python_version(), "threads": 1,
-                      "cpu_flags": [f for f in flags.split(":", 1)[-1].split() if f in wanted],
-                      "load_average": [round(x, 2) for x in os.getloadavg()],
+    print(json.dumps({"bench": "base_model_cost", "machine": machine(1),
                       "cost": cost(1 if args.smoke else 10), "default_tokenizer": default_tokens()}, indent=2))
 
 

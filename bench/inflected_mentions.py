@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import re
 import time
 from collections.abc import Callable
@@ -30,6 +28,8 @@ from stancekit.morphology import ANALYSERS, inflector
 from stancekit.morphology.armenian import generated_forms
 from stancekit.morphology.casing import in_script, is_word
 from stancekit.morphology.turkic import TurkicInflector
+
+from _machine import machine  # bench/ is on the path of a script run from it
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "languages"
 MARK = re.compile(r"\[([^\[\]|]+)\|([^\[\]|]+)\]")
@@ -152,21 +152,13 @@ def main() -> None:
     parser.add_argument("--sentences", type=int, default=100_000)
     parser.add_argument("--smoke", action="store_true", help="2,000 sentences: seconds, the same code paths")
     args = parser.parse_args()
+    started_on = machine(1)
     size = 2_000 if args.smoke else args.sentences
     dictionary = ActorDictionary.load(DATA / "actors.yaml")
     print(json.dumps({
-        "bench": "inflected_mentions", "python": platform.python_version(), "threads": 1,
-        "load_average": [round(x, 2) for x in os.getloadavg()], "cpu_flags": _cpu_flags(),
+        "bench": "inflected_mentions", "machine": started_on,
         "accuracy": accuracy(dictionary), "speed": speed(size, dictionary)}, indent=2, ensure_ascii=False))
 
-
-def _cpu_flags() -> list[str]:
-    try:
-        flags = next(line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags"))
-    except (OSError, StopIteration):
-        return []
-    wanted = ("avx2", "avx512f", "avx512_vnni", "amx_int8", "amx_tile")
-    return [flag for flag in flags.split(":", 1)[1].split() if flag in wanted]
 
 
 if __name__ == "__main__":

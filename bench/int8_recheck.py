@@ -12,7 +12,7 @@ int8's own error: the default is twice the 99th percentile of that change here, 
 default model it was 0.05, which left 4 flips at margins up to 0.15 on dev, where 0.1 left one.
 
     python bench/int8_recheck.py --model models/newsmtsc-stance [--backend onnxruntime] [--threads 2]
-    python bench/int8_recheck.py --model MODEL --smoke     # 60 sentences
+    python bench/int8_recheck.py --smoke     # a tiny model, 60 sentences
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ from stancekit.models import InferenceOptions, load_model  # noqa: E402
 from stancekit.models.runtime import set_threads  # noqa: E402
 from stancekit.training import hold_out  # noqa: E402
 
+from _machine import machine  # noqa: E402  (bench/ is on the path of a script run from it)
+
 CANDIDATES = (0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2)
 
 
@@ -44,8 +46,13 @@ def main() -> None:
     parser.add_argument("--newsmtsc", type=Path, default=REPO.parent / "shared" / "datasets" / "newsmtsc")
     parser.add_argument("--backend", choices=("onnxruntime", "torch"), default="onnxruntime")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--smoke", action="store_true", help="the first 60 validation sentences only")
+    parser.add_argument("--smoke", action="store_true", help="a tiny model, the first 60 validation sentences")
     args = parser.parse_args()
+    started_on = machine(args.threads)
+    if args.smoke:
+        from _smoke import tiny_model
+
+        args.model = tiny_model("transformer", args.newsmtsc)
 
     set_threads(args.threads)
     _, validation, unit = hold_out(read_newsmtsc(args.newsmtsc / "train.jsonl"))
@@ -61,7 +68,7 @@ def main() -> None:
     per_margin = {str(m): {"sentences_rechecked": round(float(np.mean(sentence_margin < m)), 4),
                            "flips_left": sum(f >= m for f in flips)} for m in CANDIDATES}
     print(json.dumps({
-        "model": fp32.name, "backend": args.backend, "split": f"validation (held out by {unit})",
+        "bench": "int8_recheck", "machine": started_on, "model": fp32.name, "backend": args.backend, "split": f"validation (held out by {unit})",
         "sentences": len(sentences), "mentions": int(change.size), "runtime": int8.runtime,
         "max_probability_change": round(float(change.max()), 5),
         "p99_probability_change": round(float(np.quantile(change, 0.99)), 5),
@@ -71,7 +78,6 @@ def main() -> None:
         "per_recheck_margin": per_margin,
         "smallest_margin_without_flips": next((m for m in CANDIDATES if per_margin[str(m)]["flips_left"] == 0), None),
         "suggested_margin": min(CANDIDATES, key=lambda m: abs(m - 2 * float(np.quantile(change, 0.99)))),
-        "load_average_1m": round(os.getloadavg()[0], 2),
     }, indent=1))
 
 

@@ -29,7 +29,7 @@ Prints JSON, with the CPU's flags, the threads and the load average before and a
 <= 0.005 on ``heldout``, >= 10x the naive pipeline, start-up < 2 s.
 
     python bench/throughput.py --model models/newsmtsc-stance [--threads 2] [--min-mentions 9000]
-    python bench/throughput.py --model MODEL --smoke      # seconds: tiny corpora through the same code
+    python bench/throughput.py --smoke      # seconds: a tiny model and tiny corpora through the same code
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import resource
 import shutil
@@ -51,6 +50,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from _machine import machine  # noqa: E402  (bench/ is on the path of a script run from it)
 
 SEEDS = REPO / "seeds"
 ACTORS = SEEDS / "nagorno-karabakh.actors.yaml"
@@ -91,15 +92,6 @@ print(json.dumps({"imports_s": imported - started, "load_s": loaded - imported, 
                   "runtime": model.runtime}))
 """
 
-
-def cpu_flags() -> list[str]:
-    wanted = {"avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8", "amx_bf16", "amx_tile"}
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return []
-    line = next((line for line in text.splitlines() if line.startswith("flags")), "")
-    return sorted(wanted & set(line.split()))
 
 
 def write_seed_corpus(folder: Path, min_mentions: int) -> tuple[Path, int]:
@@ -287,13 +279,14 @@ def main() -> None:
     if args.smoke:
         args.min_mentions, args.heldout_sentences, args.naive_mentions, args.startup_runs = 200, 20, 20, 1
         args.routes = [r for r in args.routes if r in SMOKE_ROUTES]
-    if not (args.model / "stancekit.json").is_file():
-        raise SystemExit(f"{args.model} is not a stancekit model folder; pass --model (see bench/accuracy.py)")
+        from _smoke import tiny_model
 
-    load_before = round(os.getloadavg()[0], 2)
-    result: dict = {"model": str(args.model), "threads": args.threads, "batch_size": args.batch_size,
-                    "cpu_flags": cpu_flags(), "cpu_count": os.cpu_count(), "platform": platform.platform(),
-                    "python": platform.python_version(), "load_average_1m_before": load_before}
+        args.model = tiny_model("transformer", args.newsmtsc)
+    if not (args.model / "stancekit.json").is_file():
+        raise SystemExit(f"{args.model} is not a stancekit model folder; pass --model (train one with 'stancekit train'; --smoke trains a tiny one)")
+
+    result: dict = {"bench": "throughput", "machine": machine(args.threads), "model": str(args.model),
+                    "batch_size": args.batch_size}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

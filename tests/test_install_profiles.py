@@ -86,7 +86,7 @@ def test_the_demo_runs_with_the_core_only_and_says_why_it_pushed_nothing(core_en
     ("studio", ["ls", "push", str(SEED_ARTICLE), "-a", "{actors}", "-p", "NK 2020", "--url", "http://127.0.0.1:9",
                 "--token", "t"]),
     ("studio", ["agreement", str(SEED_GOLD / "annotations.jsonl")]),
-    ("studio", ["dataset", "build", str(SEED_GOLD), "--name", "nk", "--out-root", "out"]),
+    ("studio", ["dataset", "build", str(SEED_GOLD), "--output", "out/nk"]),
     ("train", ["train", "--data", "{newsmtsc}", "-o", "model"]),
     ("ray", ["tag", str(SEED_ARTICLE), "-m", "{model}", "-a", "{actors}", "-o", "t.jsonl", "--engine", "ray"]),
 ], ids=["ls-push", "agreement", "dataset-build", "train-transformer", "tag-ray"])
