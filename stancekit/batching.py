@@ -1,8 +1,16 @@
-"""Cutting work into batches by a size budget (mentions or items per model batch)."""
+"""Cutting work into batches by a size budget (mentions or items per model batch), and running batches on
+several threads at once."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+_inside = threading.local()  # set in the threads of map_batches: a nested call runs in its caller's thread
 
 
 def cut_batches(order: Sequence[int], sizes: Sequence[int], limit: int, *, lengths: Sequence[int] | None = None,
@@ -27,3 +35,26 @@ def cut_batches(order: Sequence[int], sizes: Sequence[int], limit: int, *, lengt
     if current:
         batches.append(current)
     return batches
+
+
+def map_batches(function: Callable[[Item], Result], items: Iterable[Item], workers: int) -> list[Result]:
+    """``function`` of each item, in order, computed on up to ``workers`` threads at once.
+
+    For predictors whose batches each run on one core and release the GIL while they compute (ONNX Runtime
+    sessions of one thread): two single-threaded batches at once do twice the work of one batch on two
+    threads, whose small matrix products barely split (measured: the seed coverage's 259 int8 batches on 2
+    cores, 2,040 mentions/s against 1,110). With one worker or one item, or when called from inside one of
+    these threads (a predictor's own batches within an engine's batch), it runs in the calling thread, so
+    the cores are never oversubscribed. Results, and exceptions, come back as a sequential loop would give
+    them.
+    """
+    items = list(items)
+    if workers <= 1 or len(items) <= 1 or getattr(_inside, "worker", False):
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(min(workers, len(items)), thread_name_prefix="stancekit-batches",
+                            initializer=_mark_worker) as pool:
+        return list(pool.map(function, items))
+
+
+def _mark_worker() -> None:
+    _inside.worker = True

@@ -251,3 +251,64 @@ def test_the_probe_is_measured_once_per_cpu(model_copy, monkeypatch) -> None:
     elsewhere = load_model(model_copy, options).runtime
     assert measured == [1] and elsewhere["precision"] == "int8" and "9.0x" in elsewhere["chosen_by"]
     assert json.loads(record.read_text()) == {"cpu": onnx_runtime.cpu_identity(), "speedup": 9.0}
+
+
+def test_batches_run_on_several_threads_in_order_and_never_nested() -> None:
+    """map_batches: results (and the first error) as a loop gives them; the work really runs on other threads
+    at once; a call from inside one of its threads stays in that thread (no oversubscribed cores)."""
+    import threading
+    import time
+
+    from stancekit.batching import map_batches
+
+    seen: dict[int, str] = {}
+    running, peak = [0], [0]
+    lock = threading.Lock()
+
+    def work(i: int) -> int:
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        time.sleep(0.02)
+        seen[i] = threading.current_thread().name
+        if seen[i] != "MainThread":
+            inner = map_batches(lambda j: threading.current_thread().name, range(3), 4)
+            assert set(inner) == {seen[i]}  # nested: in the caller's thread
+        with lock:
+            running[0] -= 1
+        return i * i
+
+    assert map_batches(work, range(12), 3) == [i * i for i in range(12)]
+    assert peak[0] == 3 and all(name.startswith("stancekit-batches") for name in seen.values())
+    seen.clear()
+    assert map_batches(work, range(4), 1) == [0, 1, 4, 9] and set(seen.values()) == {"MainThread"}
+
+    def fails(i: int) -> int:
+        if i in (5, 7):
+            raise ValueError(f"batch {i}")
+        return i
+
+    with pytest.raises(ValueError, match="batch 5"):
+        map_batches(fails, range(10), 2)
+
+
+def test_onnx_models_score_batches_in_parallel_with_the_same_bytes(tiny_stance_model_dir, seed_mentions) -> None:
+    """An ONNX Runtime model runs one batch per thread, as many at once as --threads: its probabilities are
+    those of a one-thread run exactly, and the tag engine takes the same count."""
+    from stancekit.models import runtime
+    from stancekit.tagging import LocalEngine, Models
+
+    options = InferenceOptions(device="cpu", precision="int8", batch_size=4)
+    try:
+        runtime.set_threads(1)
+        one = load_model(tiny_stance_model_dir, options)
+        runtime.set_threads(2)
+        two = load_model(tiny_stance_model_dir, options)
+    finally:
+        runtime.set_threads(None)
+    assert (one.parallel_batches, two.parallel_batches, two.runtime["threads"]) == (1, 2, 2)
+    assert LocalEngine(Models(stance=two)).workers == 2 and LocalEngine(Models(stance=one)).workers == 1
+    many = seed_mentions * 4  # several batches of 4 mentions
+    for a, b in zip(one.mention_probabilities(many), two.mention_probabilities(many)):
+        np.testing.assert_array_equal(a, b)
+    assert load_model(tiny_stance_model_dir, TORCH_FP32).parallel_batches == 1  # torch splits each batch itself

@@ -20,8 +20,13 @@ class Predictor(ABC):
     """Scores the mentions (stance) or the sentences (sentiment) of sentences.
 
     ``name`` identifies the model in outputs (Label Studio's ``model_version``, tag job fingerprints);
-    ``runtime`` says how a loaded model runs (JSON-serialisable; see :mod:`stancekit.models.runtime`).
+    ``runtime`` says how a loaded model runs (JSON-serialisable; see :mod:`stancekit.models.runtime`);
+    ``parallel_batches`` is how many of its batches may run at once, each on its own thread (more than one
+    only where each batch computes on one core without holding the GIL: ONNX Runtime; see
+    :func:`stancekit.batching.map_batches`).
     """
+
+    parallel_batches: int = 1
 
     def __init__(self, *, task: str, labels: Sequence[str], name: str, path: Path | None = None,
                  manifest: Manifest | None = None):

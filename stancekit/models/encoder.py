@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from stancekit.batching import cut_batches
+from stancekit.batching import cut_batches, map_batches
 from stancekit.models.base import Predictor
 from stancekit.models.encoding import Row, build_rows
 from stancekit.records import Sentence
@@ -40,13 +40,16 @@ class EncoderPredictor(Predictor):
         """Probabilities for every span of every row (one array per row).
 
         Rows are sorted by length and cut into batches of at most ``batch_size`` items (spans, or
-        sentences for the sentence scheme); a row with more spans than that is a batch of its own.
+        sentences for the sentence scheme); a row with more spans than that is a batch of its own. Up to
+        ``parallel_batches`` batches run at once.
         """
         order = sorted(range(len(rows)), key=lambda i: len(rows[i].input_ids))
         result: list[np.ndarray] = [np.empty((0, len(self.labels)))] * len(rows)
-        for chunk in cut_batches(order, [max(len(r.spans), 1) for r in rows], self.batch_size,
-                                 lengths=[len(r.input_ids) for r in rows], token_budget=self.token_budget):
-            probs = self.batch_probabilities([rows[i] for i in chunk])
+        chunks = cut_batches(order, [max(len(r.spans), 1) for r in rows], self.batch_size,
+                             lengths=[len(r.input_ids) for r in rows], token_budget=self.token_budget)
+        computed = map_batches(self.batch_probabilities, [[rows[i] for i in chunk] for chunk in chunks],
+                               self.parallel_batches)
+        for chunk, probs in zip(chunks, computed):
             pos = 0
             for i in chunk:
                 n = max(len(rows[i].spans), 1)

@@ -9,6 +9,7 @@ needs neither.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -37,13 +38,16 @@ class RecheckedClassifier(Predictor):
         super().__init__(task=exact.task, labels=exact.labels, name=f"{exact.name}+int8(recheck<{margin:g})",
                          path=exact.path, manifest=exact.manifest)
         self.fast, self.exact, self.margin = fast, exact, margin
+        self.parallel_batches = min(fast.parallel_batches, exact.parallel_batches)
         self.rechecked = self.seen = 0
+        self._counting = threading.Lock()  # batches may be scored on several threads at once
 
     def _recheck(self, probs: list[np.ndarray], sentences: Sequence[Sentence],
                  exact_probs: Callable[[Sequence[Sentence]], Any]) -> list[np.ndarray]:
         redo = [i for i, p in enumerate(probs) if _uncertain(p, self.margin)]
-        self.seen += sum(1 for p in probs if p.size)
-        self.rechecked += len(redo)
+        with self._counting:
+            self.seen += sum(1 for p in probs if p.size)
+            self.rechecked += len(redo)
         if redo:
             for i, p in zip(redo, exact_probs([sentences[i] for i in redo])):
                 probs[i] = p

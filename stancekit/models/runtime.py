@@ -140,8 +140,12 @@ def _load_onnx(path: Path, manifest: Manifest, options: InferenceOptions) -> Pre
     name = f"{path.name}@{manifest.fingerprint[:8]}"
 
     def classifier(graph: str) -> OnnxClassifier:
-        return OnnxClassifier(graph=session(cache.file(graph), count), inputs=cache.inputs, tokenizer=tokenizer,
-                              manifest=manifest, path=path, name=name, batch_size=options.batch_size)
+        # one thread per session, ``count`` batches at once (stancekit.batching.map_batches): the small products
+        # of one batch barely split over two threads
+        found = OnnxClassifier(graph=session(cache.file(graph), 1), inputs=cache.inputs, tokenizer=tokenizer,
+                               manifest=manifest, path=path, name=name, batch_size=options.batch_size)
+        found.parallel_batches = count
+        return found
 
     model: Predictor = classifier(FP32)
     if precision == "int8":

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from stancekit.batching import cut_batches
+from stancekit.batching import cut_batches, map_batches
 from stancekit.models.options import InferenceOptions
 from stancekit.records import Sentence
 
@@ -108,13 +108,16 @@ class Engine(Protocol):
 
 
 class LocalEngine:
-    """Runs the batches one after the other in this process."""
+    """Runs the batches in this process, as many at once as the models allow (``parallel_batches``: ONNX
+    Runtime models run one batch per thread, torch models one batch at a time on all threads)."""
 
     def __init__(self, models: Models):
         self.models = models
+        loaded = [m for m in (models.stance, models.sentiment) if m is not None]
+        self.workers = min(getattr(m, "parallel_batches", 1) for m in loaded)
 
     def run(self, batches: list[Batch]) -> list[list[Any]]:
-        return [run_batch(batch, self.models) for batch in batches]
+        return map_batches(lambda batch: run_batch(batch, self.models), batches, self.workers)
 
 
 def plan_chunk(sentences: Sequence[Sentence], *, batch_size: int, sentiment: bool) -> list[tuple[str, list[int]]]:
