@@ -83,11 +83,13 @@ def estimate_rows(cells: Cells, estimates: Estimates | None, shown: Sequence[int
                         f"cc_share_{label}": _r(estimates.cc_shares[i, j])}
             favor, against = STANCE_LABELS.index("favor"), STANCE_LABELS.index("against")
             notes = [] if cells.by_document[c] else ["few documents: mentions resampled as independent"]
-            notes += [f"{EDGE_MARK} {label} to {estimates.shares[i, j]:.0%} where the classifier said "
-                      f"{estimates.cc_shares[i, j]:.0%}: check it with labelled mentions of this coverage (--calibration)"
-                      for j, label in enumerate(STANCE_LABELS)
-                      if abs(estimates.shares[i, j] - estimates.cc_shares[i, j]) >= EDGE_GAP
-                      and min(estimates.shares[i, j], 1 - estimates.shares[i, j]) < 0.01]
+            moved = [f"{label} to {estimates.shares[i, j]:.0%} where the classifier said {estimates.cc_shares[i, j]:.0%}"
+                     for j, label in enumerate(STANCE_LABELS)
+                     if abs(estimates.shares[i, j] - estimates.cc_shares[i, j]) >= EDGE_GAP
+                     and min(estimates.shares[i, j], 1 - estimates.shares[i, j]) < 0.01]
+            if moved:  # one note: the shares it moved, then what to do once
+                notes.append(f"{EDGE_MARK} {', '.join(moved)}: check with labelled mentions of this coverage "
+                             "(--calibration)")
             row |= {"net": _r(estimates.net[i]), "net_low": _r(estimates.net_low[i]),
                     "net_high": _r(estimates.net_high[i]),
                     "cc_net": _r(estimates.cc_shares[i, favor] - estimates.cc_shares[i, against]),
