@@ -56,18 +56,19 @@ def check_sentences() -> list[Sentence]:
     return sentences
 
 
-def session(model: Path | bytes, threads: int) -> Any:
-    """An ONNX Runtime CPU session with ``threads`` intra-op threads (full graph optimization, errors only).
+def session(model: Path | bytes) -> Any:
+    """An ONNX Runtime CPU session that computes on the calling thread (full graph optimization, errors only).
 
-    Its threads wait without spinning: on a machine shared with other work a spinning thread takes the
-    core its sibling needs (measured at a load of 9 on 2 cores: 2x slower with spinning).
+    One thread, no pool: a predictor runs several batches at once instead, each on its own thread
+    (``parallel_batches``, :func:`stancekit.batching.map_batches`), which on 2 cores did 1.8x the work of
+    one batch split over two intra-op threads; with no pool, no thread spins for work either (measured
+    at a load of 9 on 2 cores, a spinning pool ran 2x slower).
     """
     import onnxruntime as ort
 
     options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
+    options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3
     return ort.InferenceSession(model if isinstance(model, bytes) else str(model), options,
@@ -128,7 +129,7 @@ def onnx_cache(path: Path, manifest: Manifest, options: InferenceOptions) -> Onn
         reference = np.concatenate(exact.row_probabilities(rows))
         differences = {}
         for name, tolerance in ((FP32, FP32_TOLERANCE), (INT8, INT8_TOLERANCE)):
-            copy = OnnxClassifier(graph=session(folder / name, 1), inputs=inputs, tokenizer=light, manifest=manifest,
+            copy = OnnxClassifier(graph=session(folder / name), inputs=inputs, tokenizer=light, manifest=manifest,
                                   path=path, name=name, batch_size=options.batch_size)
             differences[name] = float(np.abs(np.concatenate(copy.row_probabilities(rows)) - reference).max())
             if not differences[name] <= tolerance:
@@ -152,7 +153,7 @@ def int8_speedup(cache: OnnxCache, repeats: int = 5) -> float:
     from stancekit.models.onnx_graph import PROBE_SHAPE
 
     x = np.random.default_rng(0).standard_normal(PROBE_SHAPE[:2]).astype(np.float32)
-    graphs = [session(cache.file(name), 1) for name in (PROBE_FP32, PROBE_INT8)]
+    graphs = [session(cache.file(name)) for name in (PROBE_FP32, PROBE_INT8)]
     best = [float("inf"), float("inf")]
     for graph in graphs:
         graph.run(None, {"x": x})  # first run: allocations

@@ -140,11 +140,9 @@ def _load_onnx(path: Path, manifest: Manifest, options: InferenceOptions) -> Pre
     name = f"{path.name}@{manifest.fingerprint[:8]}"
 
     def classifier(graph: str) -> OnnxClassifier:
-        # one thread per session, ``count`` batches at once (stancekit.batching.map_batches): the small products
-        # of one batch barely split over two threads
-        found = OnnxClassifier(graph=session(cache.file(graph), 1), inputs=cache.inputs, tokenizer=tokenizer,
+        found = OnnxClassifier(graph=session(cache.file(graph)), inputs=cache.inputs, tokenizer=tokenizer,
                                manifest=manifest, path=path, name=name, batch_size=options.batch_size)
-        found.parallel_batches = count
+        found.parallel_batches = count  # single-threaded sessions, ``count`` batches at once
         return found
 
     model: Predictor = classifier(FP32)
