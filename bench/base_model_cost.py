@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
+import sys
 import time
 from pathlib import Path
 
 from _machine import machine  # bench/ is on the path of a script run from it
 
-DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "languages"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from marked_text import marked_sentences  # the test sentences and their one reader
+
 # the published configurations (config.json on each model's page), by the fields that set the cost
 ARCHITECTURES = {
     "all-MiniLM-L6-v2 (default)": ("bert", dict(vocab_size=30522, hidden_size=384, num_hidden_layers=6,
@@ -79,9 +81,7 @@ def default_tokens() -> dict[str, dict[str, float]]:
     unk = tokenizer.token_to_id("[UNK]")
     out = {}
     for language in ("ru", "hy", "az", "tr"):
-        lines = [re.sub(r"\[([^\[\]|]+)\|[^\[\]|]+\]", r"\1", line)
-                 for line in (DATA / f"{language}.txt").read_text(encoding="utf-8").splitlines()
-                 if line and not line.startswith("#")]
+        lines = [text for text, _ in marked_sentences(language)]
         words = sum(len(line.split()) for line in lines)
         ids = [i for line in lines for i in tokenizer.encode(line, add_special_tokens=False).ids]
         out[language] = {"tokens_per_word": round(len(ids) / words, 2),

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,24 +31,10 @@ from stancekit.morphology.turkic import TurkicInflector
 
 from _machine import machine  # bench/ is on the path of a script run from it
 
-DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "languages"
-MARK = re.compile(r"\[([^\[\]|]+)\|([^\[\]|]+)\]")
-Span = tuple[int, int, int, str]  # sentence index, start, end, actor
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from marked_text import DATA, marked_sentences  # the test sentences and their one reader
 
-
-def marked_sentences(language: str) -> list[tuple[str, set[tuple[int, int, str]]]]:
-    cases = []
-    for line in (DATA / f"{language}.txt").read_text(encoding="utf-8").splitlines():
-        if not line or line.startswith("#"):
-            continue
-        text, gold, pos = "", set(), 0
-        for match in MARK.finditer(line):
-            text += line[pos:match.start()]
-            gold.add((len(text), len(text) + len(match.group(1)), match.group(2)))
-            text += match.group(1)
-            pos = match.end()
-        cases.append((text + line[pos:], gold))
-    return cases
+Found = tuple[int, int, int, str]  # sentence index, start, end, actor
 
 
 class SimplemmaBackwards:
@@ -90,8 +76,8 @@ class Exact:
 
 def score(language: str, analyser: object, dictionary: ActorDictionary) -> dict[str, float | int]:
     matcher = DictionaryMatcher(dictionary, inflector=lambda lang: analyser if lang == language else inflector(lang))
-    found: set[Span] = set()
-    gold: set[Span] = set()
+    found: set[Found] = set()
+    gold: set[Found] = set()
     for i, (text, spans) in enumerate(marked_sentences(language)):
         gold |= {(i, *span) for span in spans}
         found |= {(i, m.start, m.end, m.actor) for m in matcher.find(text, language=language)}

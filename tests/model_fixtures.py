@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 
 import pytest
+from marked_text import marked_sentences
 
 REPO = Path(__file__).resolve().parent.parent
 SEED_GOLD = REPO / "datasets" / "seed-gold"
@@ -66,26 +66,6 @@ def tiny_sentiment_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return output
 
 
-LANGUAGE_DATA = REPO / "tests" / "data" / "languages"
-_MARK = re.compile(r"\[([^\[\]|]+)\|([^\[\]|]+)\]")
-
-
-def _marked_lines(language: str) -> list[tuple[str, list[tuple[int, int, str]]]]:
-    """The marked test sentences of tests/data/languages (``[surface|actor]``) as text and spans."""
-    cases = []
-    for line in (LANGUAGE_DATA / f"{language}.txt").read_text(encoding="utf-8").splitlines():
-        if not line or line.startswith("#"):
-            continue
-        text, spans, pos = "", [], 0
-        for match in _MARK.finditer(line):
-            text += line[pos:match.start()]
-            spans.append((len(text), len(text) + len(match.group(1)), match.group(2)))
-            text += match.group(1)
-            pos = match.end()
-        cases.append((text + line[pos:], spans))
-    return cases
-
-
 @pytest.fixture(scope="session")
 def tiny_multilingual_base_dir(tmp_path_factory: pytest.TempPathFactory, seed_text: str) -> Path:
     """A tiny XLM-R-type base model made here (nothing multilingual installs offline): a Unigram tokenizer
@@ -94,7 +74,7 @@ def tiny_multilingual_base_dir(tmp_path_factory: pytest.TempPathFactory, seed_te
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
     from transformers import XLMRobertaConfig, XLMRobertaModel, XLMRobertaTokenizerFast
 
-    corpus = [text for language in ("ru", "hy", "az", "tr") for text, _ in _marked_lines(language)]
+    corpus = [text for language in ("ru", "hy", "az", "tr") for text, _ in marked_sentences(language)]
     corpus += [line for line in seed_text.splitlines() if line.strip()]
     special = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
     backend = Tokenizer(models.Unigram())
@@ -123,7 +103,7 @@ def russian_newsmtsc_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The marked Russian test sentences as a NewsMTSC-format folder (train and dev_mt), with made-up stances."""
     polarities = (2.0, 4.0, 6.0)
     lines = []
-    for i, (text, spans) in enumerate(_marked_lines("ru")):
+    for i, (text, spans) in enumerate(marked_sentences("ru")):
         if spans:
             targets = [{"Input.gid": f"ru-{i}-{k}", "from": s, "to": e, "mention": text[s:e],
                         "polarity": polarities[(i + k) % 3]} for k, (s, e, _) in enumerate(spans)]

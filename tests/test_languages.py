@@ -8,10 +8,10 @@ everything else must not match, whatever it looks like ("Армен", "Пути�
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
+from marked_text import DATA, marked_sentences
 from typer.testing import CliRunner
 
 from stancekit.actors import ActorDictionary, DictionaryMatcher
@@ -22,26 +22,13 @@ from stancekit.pipeline import iter_sentences
 from stancekit.readers import iter_documents
 from stancekit.records import Document
 
-DATA = Path(__file__).parent / "data" / "languages"
-MARK = re.compile(r"\[([^\[\]|]+)\|([^\[\]|]+)\]")
 LANGUAGES = ("ru", "hy", "az", "tr")
 runner = CliRunner()
 
 
-def marked(line: str) -> tuple[str, set[tuple[int, int, str]]]:
-    """The plain sentence and its gold mentions (start, end, actor)."""
-    text, gold, pos = "", set(), 0
-    for match in MARK.finditer(line):
-        text += line[pos:match.start()]
-        gold.add((len(text), len(text) + len(match.group(1)), match.group(2)))
-        text += match.group(1)
-        pos = match.end()
-    return text + line[pos:], gold
-
-
 def sentences(language: str) -> list[tuple[str, set[tuple[int, int, str]]]]:
-    lines = (DATA / f"{language}.txt").read_text(encoding="utf-8").splitlines()
-    return [marked(line) for line in lines if line and not line.startswith("#")]
+    """Each marked sentence with its gold mentions as a set (what matching must find, in any order)."""
+    return [(text, set(spans)) for text, spans in marked_sentences(language)]
 
 
 @pytest.fixture(scope="module")
