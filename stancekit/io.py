@@ -7,6 +7,7 @@ A write that fails (read-only folder, full disk, no permission) raises
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
 import json
 import os
@@ -185,6 +186,14 @@ def write_jsonl(records: Iterable[dict[str, Any]], path: str | Path | None) -> i
             handle.write(dumps(record) + "\n")
             count += 1
     return count
+
+
+def write_csv(rows: Iterable[dict[str, Any]], path: str | Path, columns: Iterable[str]) -> None:
+    """``rows`` as a CSV file with a header of ``columns`` (a key not in a row is an empty cell), atomically."""
+    with atomic_write(path) as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(columns), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def truncated(path: Path, line: int) -> InputError:

@@ -9,7 +9,6 @@ category like any other here.
 
 from __future__ import annotations
 
-import csv
 import itertools
 import statistics
 from collections import defaultdict
@@ -20,7 +19,7 @@ from typing import Any
 
 from stancekit.extras import require_extra
 from stancekit.gold.voting import majority
-from stancekit.io import atomic_write
+from stancekit.io import write_csv as write_rows
 from stancekit.options import OUTPUT_FILE, check_fields, option
 from stancekit.paths import PathRule
 
@@ -142,10 +141,7 @@ def write_csv(report: AgreementReport, folder: str | Path) -> list[Path]:
     written = []
     for name, rows in report.tables().items():
         path = folder / f"{name}.csv"
-        with atomic_write(path) as handle:
-            writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS[name], lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
+        write_rows(rows, path, CSV_COLUMNS[name])
         written.append(path)
     return written
 

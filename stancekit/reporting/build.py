@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stancekit.errors import ConfigError, InputError
-from stancekit.io import atomic_dir, atomic_write, file_sha256
+from stancekit.io import atomic_dir, atomic_write, file_sha256, write_csv
 from stancekit.labels import STANCE_LABELS
 from stancekit.provenance import Provenance, read_for
 from stancekit.reporting.cells import DIMENSIONS, UNKNOWN, Cells, Mentions, build_cells, gather
 from stancekit.reporting.config import ReportConfig
-from stancekit.reporting.tables import TABLES, actor_rows, breakdown_rows, columns, estimate_rows, top_rows, write_csv
+from stancekit.reporting.tables import TABLES, actor_rows, breakdown_rows, columns, estimate_rows, top_rows
 
 if TYPE_CHECKING:
     from stancekit.actors import ActorDictionary

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from stancekit.io import atomic_write
 from stancekit.labels import STANCE_LABELS
 from stancekit.reporting.cells import DIMENSIONS, Cells, Mentions
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from stancekit.actors import ActorDictionary
     from stancekit.reporting.estimate import Estimates
 
@@ -128,10 +124,3 @@ def top_rows(mentions: Mentions, actors: Sequence[str]) -> list[dict[str, Any]]:
                              "sentence": item.sentence, "outlet": meta["outlet"], "date": meta["date"],
                              "url": meta["url"], "title": meta["title"]})
     return rows
-
-
-def write_csv(rows: Sequence[dict[str, Any]], path: Path, names: Sequence[str]) -> None:
-    with atomic_write(path) as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(names), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
