@@ -142,9 +142,6 @@ def file_calibration(paths: list[Path], *, model_dir: Path, data_format: str) ->
                     print(f"note: --calibration skips {file}: the model was trained on it", file=sys.stderr)
                     continue
                 examples.extend(load_examples([file], split=split, data_format=fmt))
-    model = load_model(model_dir)
-    if model.task != "stance":
-        raise ConfigError(f"{model_dir} is a {model.task} model; the report's calibration needs the stance model")
-    items = score_examples(model, examples.examples)
+    items = score_examples(load_model(model_dir, task="stance"), examples.examples)
     return _finish(items, source="file", paths=[s.path for s in examples.sources], manifest=manifest,
                    description=f"{len(items)} labelled mentions from {', '.join(str(p) for p in paths)}")
